@@ -1,0 +1,389 @@
+import { execFile } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import {
+  apiserverSpec,
+  apiserverUrl,
+  controllerManagerSpec,
+  etcdSpec,
+  kubeconfigPath,
+  kwokSpec,
+  pkiDir,
+  schedulerSpec,
+  type ClusterLayout,
+  type ComponentSpec,
+} from "./components.ts";
+import {
+  ComponentProcess,
+  isAlive,
+  residentBytes,
+  signalGroup,
+} from "./process.ts";
+import { probe } from "./http-probe.ts";
+import { ComponentError, waitForComponent, type WaitTarget } from "./wait.ts";
+import { freeLoopbackPorts } from "./ports.ts";
+import {
+  areCrdsEstablished,
+  createFakeNode,
+  hasDefaultServiceAccount,
+  installCrds,
+  isNodeReady,
+  readCrds,
+} from "./bootstrap.ts";
+
+const run = promisify(execFile);
+export const repoRoot = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../..",
+);
+
+/** What a running cluster leaves on disk (`state.json`), so another process can use or stop it. */
+export interface ClusterState {
+  dir: string;
+  binDir: string;
+  kubeconfig: string;
+  server: string;
+  token: string;
+  caFile: string;
+  components: { name: string; pid: number; logPath: string }[];
+  startSeconds: number;
+}
+
+export interface StartOptions {
+  /** Folder for the cluster's data, logs and kubeconfig; a fresh temporary folder by default. */
+  dir?: string;
+  /** Folder with the built binaries; built (or taken from the cache) by test/k8sbin/build.sh by default. */
+  binDir?: string;
+  /** CRD folders to install on start; default the Gloo CRDs (GLOO_CRDS_DIR or ../shared/gloo-crds) and crds/. */
+  crdDirs?: string[];
+  /** Called as each component's process starts (tests use it to inject failures). */
+  onComponentStarted?: (component: ComponentProcess) => void;
+  log?: (message: string) => void;
+}
+
+export function defaultCrdDirs(): string[] {
+  const gloo =
+    process.env.GLOO_CRDS_DIR ?? resolve(repoRoot, "../shared/gloo-crds");
+  if (!existsSync(gloo)) {
+    throw new Error(
+      `Gloo CRDs not found at ${gloo}: set GLOO_CRDS_DIR to the folder holding them`,
+    );
+  }
+  const own = join(repoRoot, "crds");
+  return existsSync(own) ? [gloo, own] : [gloo];
+}
+
+/** Builds the binaries if the cache lacks them and returns their folder. */
+export async function ensureBinaries(
+  log: (message: string) => void = () => {},
+): Promise<string> {
+  log("resolving cluster binaries (test/k8sbin/build.sh)");
+  const { stdout } = await run(
+    "bash",
+    [join(repoRoot, "test/k8sbin/build.sh")],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 60 * 60 * 1000,
+    },
+  );
+  const binDir = stdout.trim().split("\n").pop() ?? "";
+  if (!existsSync(join(binDir, "k8s")))
+    throw new Error(`build.sh did not produce binaries (said: ${stdout})`);
+  return binDir;
+}
+
+/**
+ * A running local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok,
+ * each a process on 127.0.0.1. Only the process that started it holds the ComponentProcess handles;
+ * others attach through `state.json` (see `readClusterState`).
+ */
+export class LocalCluster {
+  readonly state: ClusterState;
+  readonly components: ComponentProcess[];
+
+  constructor(state: ClusterState, components: ComponentProcess[]) {
+    this.state = state;
+    this.components = components;
+  }
+
+  kubeConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.state.kubeconfig);
+    return kc;
+  }
+
+  /** Throws a ComponentError naming the first component that died without being asked to. */
+  assertHealthy(): void {
+    assertComponentsAlive(this.state);
+  }
+
+  residentBytes(): number {
+    return this.components.reduce((sum, c) => sum + residentBytes(c.pid), 0);
+  }
+
+  /** Lets this process exit while the components keep running (cluster:up). */
+  detach(): void {
+    for (const component of this.components) component.child.unref();
+  }
+
+  /** Stops every component, newest first, so clients go before the API server and etcd. */
+  async stop(options: { removeDir?: boolean } = {}): Promise<void> {
+    for (const component of [...this.components].reverse())
+      await component.stop();
+    if (options.removeDir)
+      rmSync(this.state.dir, { recursive: true, force: true });
+  }
+}
+
+export async function startCluster(
+  options: StartOptions = {},
+): Promise<LocalCluster> {
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const binDir = options.binDir ?? (await ensureBinaries(log));
+  const crdDirs = options.crdDirs ?? defaultCrdDirs();
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "siskin-cluster-"));
+  mkdirSync(dir, { recursive: true });
+
+  const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwok] =
+    await freeLoopbackPorts(6);
+  const layout: ClusterLayout = {
+    dir,
+    binDir,
+    ports: {
+      etcdClient,
+      etcdPeer,
+      apiserver,
+      controllerManager,
+      scheduler,
+      kwok,
+    } as ClusterLayout["ports"],
+  };
+  const token = randomBytes(24).toString("hex");
+  await writePki(layout);
+  writeFileSync(
+    join(dir, "tokens.csv"),
+    `${token},siskin-admin,siskin-admin,"system:masters"\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  const caFile = join(pkiDir(layout), "ca.crt");
+  writeKubeconfig(
+    kubeconfigPath(layout),
+    apiserverUrl(layout),
+    readFileSync(caFile, "utf8"),
+    token,
+  );
+
+  const components: ComponentProcess[] = [];
+  const cluster = new LocalCluster(
+    {
+      dir,
+      binDir,
+      kubeconfig: kubeconfigPath(layout),
+      server: apiserverUrl(layout),
+      token,
+      caFile,
+      components: [],
+      startSeconds: 0,
+    },
+    components,
+  );
+  const ca = readFileSync(caFile, "utf8");
+  const launch = async (specs: ComponentSpec[]): Promise<void> => {
+    const procs = specs.map((spec) => {
+      log(`starting ${spec.name}`);
+      const proc = new ComponentProcess(
+        spec.name,
+        spec.binary,
+        spec.args,
+        join(dir, `${spec.name}.log`),
+      );
+      components.push(proc);
+      cluster.state.components.push({
+        name: spec.name,
+        pid: proc.pid,
+        logPath: proc.logPath,
+      });
+      saveState(cluster.state); // so cluster:down can stop a half-started cluster too
+      options.onComponentStarted?.(proc);
+      return { spec, proc };
+    });
+    await Promise.all(
+      procs.map(({ spec, proc }) =>
+        waitForComponent(
+          asWaitTarget(proc),
+          "a healthy answer from " + spec.health.url,
+          async () => {
+            const answer = await probe(
+              spec.health.url,
+              spec.health.asAdmin ? { ca, bearerToken: token } : {},
+            );
+            return answer.status === 200;
+          },
+          spec.readyTimeoutSeconds,
+        ),
+      ),
+    );
+  };
+
+  try {
+    await launch([etcdSpec(layout)]);
+    await launch([apiserverSpec(layout)]);
+    await launch([
+      controllerManagerSpec(layout),
+      schedulerSpec(layout),
+      kwokSpec(layout),
+    ]);
+    await bootstrap(cluster, crdDirs, log);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  cluster.state.startSeconds = (Date.now() - started) / 1000;
+  saveState(cluster.state);
+  log(`cluster ready in ${cluster.state.startSeconds.toFixed(1)}s`);
+  return cluster;
+}
+
+/** Cluster-level readiness: a Ready fake node, working controllers, and the CRDs established. */
+async function bootstrap(
+  cluster: LocalCluster,
+  crdDirs: string[],
+  log: (m: string) => void,
+): Promise<void> {
+  const kc = cluster.kubeConfig();
+  const byName = (name: string): WaitTarget => {
+    const proc = cluster.components.find((c) => c.name === name);
+    if (!proc) throw new Error(`no component ${name}`);
+    return asWaitTarget(proc);
+  };
+  log("creating the fake kwok node and installing CRDs");
+  await createFakeNode(kc);
+  const crdNames = await installCrds(
+    kc,
+    crdDirs.flatMap((d) => readCrds(d)),
+  );
+  await Promise.all([
+    waitForComponent(
+      byName("kwok"),
+      "the fake node to become Ready",
+      () => isNodeReady(kc),
+      30,
+    ),
+    waitForComponent(
+      byName("kube-controller-manager"),
+      "the default ServiceAccount",
+      () => hasDefaultServiceAccount(kc),
+      30,
+    ),
+    waitForComponent(
+      byName("kube-apiserver"),
+      `CRDs ${crdNames.join(", ")} to be Established`,
+      () => areCrdsEstablished(kc, crdNames),
+      30,
+    ),
+  ]);
+}
+
+function asWaitTarget(proc: ComponentProcess): WaitTarget {
+  return {
+    name: proc.name,
+    logPath: proc.logPath,
+    deadReason: () => (proc.exit ? proc.describeExit() : undefined),
+  };
+}
+
+/** Works from any process: checks the recorded pids, so a test fails naming a dead component. */
+export function assertComponentsAlive(state: ClusterState): void {
+  for (const component of state.components) {
+    if (!isAlive(component.pid)) {
+      throw new ComponentError(
+        component.name,
+        "is no longer running",
+        component.logPath,
+      );
+    }
+  }
+}
+
+function saveState(state: ClusterState): void {
+  writeFileSync(join(state.dir, "state.json"), JSON.stringify(state, null, 2));
+}
+
+export function readClusterState(dir: string): ClusterState | undefined {
+  const file = join(dir, "state.json");
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, "utf8")) as ClusterState;
+}
+
+/** Stops a cluster started by another process (cluster:down): SIGTERM, then SIGKILL what remains. */
+export async function stopClusterByState(
+  state: ClusterState,
+  graceMs = 8000,
+): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const component of [...state.components].reverse()) {
+    if (isAlive(component.pid) && signalGroup(component.pid, "SIGTERM"))
+      stopped.push(component.name);
+  }
+  const deadline = Date.now() + graceMs;
+  while (
+    state.components.some((c) => isAlive(c.pid)) &&
+    Date.now() < deadline
+  ) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const component of state.components)
+    if (isAlive(component.pid)) signalGroup(component.pid, "SIGKILL");
+  return stopped;
+}
+
+async function writePki(layout: ClusterLayout): Promise<void> {
+  await run(join(layout.binDir, "k8s"), ["certs", `--dir=${pkiDir(layout)}`]);
+}
+
+function writeKubeconfig(
+  path: string,
+  server: string,
+  caPem: string,
+  token: string,
+): void {
+  const name = "siskin-local";
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name,
+        cluster: {
+          server,
+          "certificate-authority-data": Buffer.from(caPem).toString("base64"),
+        },
+      },
+    ],
+    users: [{ name: "siskin-admin", user: { token } }],
+    contexts: [
+      {
+        name,
+        context: { cluster: name, user: "siskin-admin", namespace: "default" },
+      },
+    ],
+    "current-context": name,
+  };
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+}
