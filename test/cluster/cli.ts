@@ -44,6 +44,7 @@ async function up(): Promise<void> {
     `ready in ${cluster.state.startSeconds.toFixed(1)}s, ${mib} MiB resident, API server ${cluster.state.server}`,
   );
   say(`logs in ${clusterDir}; stop it with: npm run cluster:down`);
+  say(`a kubectl of the same version: ${cluster.state.binDir}/kubectl`);
   console.log(`KUBECONFIG=${cluster.state.kubeconfig}`);
 }
 

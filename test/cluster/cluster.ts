@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import {
@@ -331,25 +332,24 @@ export function readClusterState(dir: string): ClusterState | undefined {
   return JSON.parse(readFileSync(file, "utf8")) as ClusterState;
 }
 
-/** Stops a cluster started by another process (cluster:down): SIGTERM, then SIGKILL what remains. */
+/**
+ * Stops a cluster started by another process (cluster:down). Newest first and one at a time, as the
+ * starting process does: the API server shuts down in about a second while etcd is still there, but
+ * waits for etcd's timeouts if both go at once. SIGKILL after `graceMs` per component.
+ */
 export async function stopClusterByState(
   state: ClusterState,
-  graceMs = 8000,
+  graceMs = 5000,
 ): Promise<string[]> {
   const stopped: string[] = [];
   for (const component of [...state.components].reverse()) {
-    if (isAlive(component.pid) && signalGroup(component.pid, "SIGTERM"))
-      stopped.push(component.name);
-  }
-  const deadline = Date.now() + graceMs;
-  while (
-    state.components.some((c) => isAlive(c.pid)) &&
-    Date.now() < deadline
-  ) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  for (const component of state.components)
+    if (!isAlive(component.pid) || !signalGroup(component.pid, "SIGTERM"))
+      continue;
+    stopped.push(component.name);
+    const deadline = Date.now() + graceMs;
+    while (isAlive(component.pid) && Date.now() < deadline) await sleep(50);
     if (isAlive(component.pid)) signalGroup(component.pid, "SIGKILL");
+  }
   return stopped;
 }
 

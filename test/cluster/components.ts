@@ -162,7 +162,7 @@ export function kwokSpec(layout: ClusterLayout): ComponentSpec {
       "--manage-all-nodes=false",
       `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
       "--cidr=10.1.0.1/16",
-      "--node-ip=10.1.0.1",
+      "--node-ip=10.0.1.1",
       `--server-address=127.0.0.1:${layout.ports.kwok}`,
       "--node-lease-duration-seconds=40",
     ],
