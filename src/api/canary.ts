@@ -1,0 +1,237 @@
+// The Canary resource (flagger.app/v1beta1): the schema every other part of Siskin is typed from.
+import { s, type Infer } from "./schema.ts";
+
+const name = () => s.string({ minLength: 1 });
+const stringMap = () => s.map(s.string());
+const duration = () => s.string({ pattern: "^[0-9]+(m|s)" });
+
+export const phases = [
+  "Initializing",
+  "Initialized",
+  "Waiting",
+  "Progressing",
+  "WaitingPromotion",
+  "Promoting",
+  "Finalising",
+  "Succeeded",
+  "Failed",
+  "Terminating",
+  "Terminated",
+] as const;
+export type Phase = (typeof phases)[number];
+
+export const webhookTypes = [
+  "confirm-rollout",
+  "pre-rollout",
+  "rollout",
+  "confirm-traffic-increase",
+  "confirm-promotion",
+  "post-rollout",
+  "rollback",
+  "event",
+] as const;
+
+const objectMetadata = s.object({
+  labels: stringMap(),
+  annotations: stringMap(),
+});
+
+const headerMatch = s.object({
+  exact: s.string(),
+  prefix: s.string(),
+  suffix: s.string(),
+  regex: s.string(),
+});
+
+export const metricSchema = s.object({
+  name: name().required(),
+  interval: duration().describe("Range of the metric query; default 1m."),
+  threshold: s.number().describe("Deprecated: use thresholdRange.min."),
+  thresholdRange: s.object({ min: s.number(), max: s.number() }),
+  query: s
+    .string()
+    .describe("Inline Prometheus query (legacy; prefer templateRef)."),
+  templateRef: s.object({ name: name().required(), namespace: s.string() }),
+  templateVariables: stringMap(),
+});
+
+export const webhookSchema = s.object({
+  name: name().required(),
+  type: s.string({ enum: webhookTypes }),
+  url: s.string({ pattern: "^https?://" }).required(),
+  timeout: duration(),
+  retries: s.integer({ minimum: 0, maximum: 10 }),
+  metadata: stringMap(),
+  muteAlert: s.boolean(),
+});
+
+export const alertSchema = s.object({
+  name: name().required(),
+  severity: s.string({ enum: ["info", "warn", "error"] }),
+  providerRef: s
+    .object({ name: name().required(), namespace: s.string() })
+    .required(),
+});
+
+export const analysisSchema = s
+  .object({
+    interval: duration()
+      .required()
+      .describe(
+        "Time between two checks; at least 10s (or --min-analysis-interval).",
+      ),
+    threshold: s
+      .integer({ minimum: 0 })
+      .required()
+      .describe("Failed checks before a rollback."),
+    maxWeight: s.integer({ minimum: 0, maximum: 100 }),
+    stepWeight: s.integer({ minimum: 0, maximum: 100 }),
+    stepWeights: s.array(s.integer({ minimum: 0, maximum: 100 })),
+    stepWeightPromotion: s.integer({ minimum: 0, maximum: 100 }),
+    iterations: s.integer({ minimum: 0 }),
+    match: s.array(
+      s.object({ headers: s.map(headerMatch), sourceLabels: stringMap() }),
+    ),
+    mirror: s.boolean(),
+    mirrorWeight: s.integer({ minimum: 0, maximum: 100 }),
+    primaryReadyThreshold: s.integer({ minimum: 0, maximum: 100 }),
+    canaryReadyThreshold: s.integer({ minimum: 0, maximum: 100 }),
+    sessionAffinity: s.object({
+      cookieName: s.string(),
+      maxAge: s.integer({ minimum: 0 }),
+    }),
+    metrics: s.array(metricSchema),
+    webhooks: s.array(webhookSchema),
+    alerts: s.array(alertSchema),
+  })
+  .rule(
+    "has(self.stepWeight) || has(self.stepWeights) || has(self.iterations)",
+    "analysis needs one of stepWeight, stepWeights (weighted canary) or iterations (blue/green, A/B)",
+  );
+
+export const serviceSchema = s.object({
+  name: s.string(),
+  port: s.integer({ minimum: 1, maximum: 65535 }).required(),
+  portName: s.string(),
+  targetPort: s.intOrString(),
+  portDiscovery: s.boolean(),
+  appProtocol: s.string(),
+  apex: objectMetadata,
+  primary: objectMetadata,
+  canary: objectMetadata,
+  timeout: s.string(),
+  retries: s.unknownObject(),
+  headers: s.unknownObject(),
+  match: s.array(s.unknownObject()),
+  hosts: s.array(s.string()),
+  gateways: s.array(s.string()),
+});
+
+export const canarySpecSchema = s.object({
+  provider: s
+    .string()
+    .describe("Router: gloo or kubernetes; overrides --mesh-provider."),
+  metricsServer: s
+    .string()
+    .describe(
+      "Prometheus URL for built-in metrics; overrides --metrics-server.",
+    ),
+  targetRef: s
+    .object({
+      apiVersion: s.string(),
+      kind: s.string({ enum: ["Deployment", "DaemonSet"] }).required(),
+      name: name().required(),
+    })
+    .required(),
+  autoscalerRef: s.object({
+    apiVersion: s.string(),
+    kind: s.string({ enum: ["HorizontalPodAutoscaler"] }).required(),
+    name: name().required(),
+    primaryScalerReplicas: s.object({
+      minReplicas: s.integer({ minimum: 0 }),
+      maxReplicas: s.integer({ minimum: 1 }),
+    }),
+  }),
+  upstreamRef: s.object({
+    apiVersion: s.string(),
+    kind: s.string({ enum: ["Upstream"] }),
+    name: name().required(),
+    namespace: s.string(),
+  }),
+  service: serviceSchema.required(),
+  analysis: analysisSchema.required(),
+  progressDeadlineSeconds: s.integer({ minimum: 0 }),
+  skipAnalysis: s.boolean(),
+  revertOnDeletion: s.boolean(),
+  suspend: s.boolean(),
+});
+
+export const checkResultSchema = s.object({
+  metric: s.string().required(),
+  verdict: s.string({ enum: ["pass", "fail", "nodata", "error"] }).required(),
+  value: s.number(),
+  threshold: s.string(),
+  query: s.string(),
+  message: s.string(),
+});
+
+export const canaryStatusSchema = s.object({
+  phase: s.string({ enum: phases }),
+  canaryWeight: s.integer(),
+  failedChecks: s.integer(),
+  iterations: s.integer(),
+  lastAppliedSpec: s.string(),
+  lastPromotedSpec: s.string(),
+  trackedConfigs: stringMap(),
+  lastTransitionTime: s.string({ format: "date-time" }),
+  observedGeneration: s.integer(),
+  conditions: s.array(
+    s.object({
+      type: s.string().required(),
+      status: s.string({ enum: ["True", "False", "Unknown"] }).required(),
+      lastUpdateTime: s.string({ format: "date-time" }),
+      lastTransitionTime: s.string({ format: "date-time" }),
+      reason: s.string(),
+      message: s.string(),
+    }),
+  ),
+  // Siskin additions (Flagger clients ignore them):
+  lastStepTime: s
+    .string({ format: "date-time" })
+    .describe("When the last analysis step was taken."),
+  canaryRevisionStart: s
+    .string({ format: "date-time" })
+    .describe("When the current revision started."),
+  lastChecks: s
+    .array(checkResultSchema)
+    .describe("Verdicts of the last analysis step."),
+  message: s
+    .string()
+    .describe(
+      "Why the canary is in its phase (for example the rollback reason).",
+    ),
+});
+
+export type CanarySpec = Infer<typeof canarySpecSchema>;
+export type CanaryStatus = Infer<typeof canaryStatusSchema>;
+export type CanaryMetric = Infer<typeof metricSchema>;
+export type CanaryWebhook = Infer<typeof webhookSchema>;
+export type CheckResult = Infer<typeof checkResultSchema>;
+
+export interface Canary {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string | Date;
+  };
+  spec: CanarySpec;
+  status?: CanaryStatus;
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import type { CanarySpec } from "./canary.ts";
+import { resolveCanarySpec, type ResolveContext } from "./resolve.ts";
+
+const ctx: ResolveContext = {
+  namespace: "apps",
+  knownProviders: ["gloo", "kubernetes"],
+  defaultProvider: "gloo",
+  defaultMetricsServer: "http://127.0.0.1:9090",
+  minIntervalMs: 10_000,
+};
+
+/** The seed's Canary (../shared/seeds/004), as the user writes it. */
+export function seedCanarySpec(): CanarySpec {
+  return {
+    provider: "gloo",
+    targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "podinfo" },
+    autoscalerRef: {
+      apiVersion: "autoscaling/v2beta2",
+      kind: "HorizontalPodAutoscaler",
+      name: "podinfo",
+    },
+    service: { port: 9898, targetPort: 9898 },
+    analysis: {
+      interval: "10s",
+      threshold: 5,
+      maxWeight: 50,
+      stepWeight: 5,
+      metrics: [
+        {
+          name: "request-success-rate",
+          thresholdRange: { min: 99 },
+          interval: "1m",
+        },
+        {
+          name: "request-duration",
+          thresholdRange: { max: 500 },
+          interval: "30s",
+        },
+      ],
+    },
+  };
+}
+
+describe("resolveCanarySpec", () => {
+  it("defaults the seed's Canary into a weighted canary stepping 5..50", () => {
+    const result = resolveCanarySpec(seedCanarySpec(), ctx);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.spec).toMatchObject({
+      provider: "gloo",
+      apexName: "podinfo",
+      portName: "http",
+      strategy: "canary",
+      intervalMs: 10_000,
+      threshold: 5,
+      progressDeadlineSeconds: 600,
+      primaryReadyThreshold: 100,
+    });
+    expect(result.spec.weights).toEqual([
+      5, 10, 15, 20, 25, 30, 35, 40, 45, 50,
+    ]);
+    expect(
+      result.spec.metrics.map((m) => [m.name, m.intervalMs, m.min, m.max]),
+    ).toEqual([
+      ["request-success-rate", 60_000, 99, undefined],
+      ["request-duration", 30_000, undefined, 500],
+    ]);
+  });
+
+  it("caps the last step at maxWeight and picks strategies from iterations and match", () => {
+    const spec = seedCanarySpec();
+    spec.analysis.stepWeight = 20;
+    const weighted = resolveCanarySpec(spec, ctx);
+    expect(weighted.ok && weighted.spec.weights).toEqual([20, 40, 50]);
+    const blueGreen = resolveCanarySpec(
+      {
+        ...spec,
+        analysis: { ...spec.analysis, stepWeight: undefined, iterations: 3 },
+      },
+      ctx,
+    );
+    expect(blueGreen.ok && blueGreen.spec.strategy).toBe("blueGreen");
+    const ab = resolveCanarySpec(
+      {
+        ...spec,
+        analysis: {
+          ...spec.analysis,
+          iterations: 3,
+          match: [{ headers: { "x-canary": { exact: "insider" } } }],
+        },
+      },
+      ctx,
+    );
+    expect(ab.ok && ab.spec.strategy).toBe("abTesting");
+  });
+
+  it.each<[string, (s: CanarySpec) => void, string, RegExp]>([
+    [
+      "an unknown provider",
+      (s) => (s.provider = "istoi"),
+      "spec.provider",
+      /unknown provider "istoi"; supported: gloo, kubernetes/,
+    ],
+    [
+      "stepWeight above maxWeight",
+      (s) => (s.analysis.stepWeight = 60),
+      "spec.analysis.stepWeight",
+      /60 is above maxWeight 50/,
+    ],
+    [
+      "an interval below the minimum",
+      (s) => (s.analysis.interval = "5s"),
+      "spec.analysis.interval",
+      /below the minimum of 10s/,
+    ],
+    [
+      "an unknown metric",
+      (s) =>
+        (s.analysis.metrics = [
+          { name: "error-rate", thresholdRange: { max: 1 } },
+        ]),
+      "spec.analysis.metrics[0].name",
+      /set templateRef/,
+    ],
+    [
+      "a metric without threshold",
+      (s) => (s.analysis.metrics = [{ name: "request-duration" }]),
+      "spec.analysis.metrics[0].thresholdRange",
+      /can never fail/,
+    ],
+    [
+      "decreasing stepWeights",
+      (s) => (
+        (s.analysis.stepWeight = undefined),
+        (s.analysis.stepWeights = [10, 5])
+      ),
+      "spec.analysis.stepWeights",
+      /increasing/,
+    ],
+    [
+      "match without iterations",
+      (s) => (s.analysis.match = [{ headers: { x: { exact: "y" } } }]),
+      "spec.analysis.match",
+      /needs analysis.iterations/,
+    ],
+  ])(
+    "reports %s with the field and the fix",
+    (_label, mutate, path, message) => {
+      const spec = seedCanarySpec();
+      mutate(spec);
+      const result = resolveCanarySpec(spec, ctx);
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.issues).toContainEqual({
+        path,
+        message: expect.stringMatching(message),
+      });
+    },
+  );
+});

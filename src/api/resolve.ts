@@ -1,0 +1,252 @@
+// Defaulting and semantic validation of a Canary spec: what the CRD schema cannot say.
+// The result is either a fully defaulted spec the analysis core can trust, or a list of issues,
+// each naming the field and how to fix it.
+import { parseDuration } from "../util/durations.ts";
+import type { CanaryMetric, CanarySpec, CanaryWebhook } from "./canary.ts";
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export type Strategy = "canary" | "blueGreen" | "abTesting";
+
+export const builtinMetricNames = [
+  "request-success-rate",
+  "request-duration",
+] as const;
+
+export interface ResolvedMetric {
+  name: string;
+  intervalMs: number;
+  min?: number;
+  max?: number;
+  templateRef?: { name: string; namespace: string };
+  templateVariables: Record<string, string>;
+  /** Legacy inline Prometheus query. */
+  query?: string;
+}
+
+export interface ResolvedSpec {
+  provider: string;
+  metricsServer: string;
+  targetName: string;
+  apexName: string;
+  port: number;
+  portName: string;
+  targetPort: number | string;
+  strategy: Strategy;
+  intervalMs: number;
+  threshold: number;
+  /** Canary weights to step through, in order; the last one is where promotion starts. */
+  weights: number[];
+  iterations: number;
+  stepWeightPromotion: number;
+  primaryReadyThreshold: number;
+  canaryReadyThreshold: number;
+  progressDeadlineSeconds: number;
+  metrics: ResolvedMetric[];
+  webhooks: CanaryWebhook[];
+  skipAnalysis: boolean;
+  suspend: boolean;
+  revertOnDeletion: boolean;
+}
+
+export interface ResolveContext {
+  namespace: string;
+  /** Router names from the registry (--mesh-provider is the default). */
+  knownProviders: readonly string[];
+  defaultProvider: string;
+  defaultMetricsServer: string;
+  minIntervalMs: number;
+}
+
+export type ResolveResult =
+  { ok: true; spec: ResolvedSpec } | { ok: false; issues: Issue[] };
+
+export function resolveCanarySpec(
+  spec: CanarySpec,
+  ctx: ResolveContext,
+): ResolveResult {
+  const issues: Issue[] = [];
+  const analysis = spec.analysis;
+  const provider = spec.provider ?? ctx.defaultProvider;
+  if (!ctx.knownProviders.includes(provider)) {
+    issues.push({
+      path: spec.provider ? "spec.provider" : "--mesh-provider",
+      message: `unknown provider "${provider}"; supported: ${ctx.knownProviders.join(", ")}`,
+    });
+  }
+  if (spec.targetRef.kind !== "Deployment") {
+    issues.push({
+      path: "spec.targetRef.kind",
+      message: `${spec.targetRef.kind} targets are not supported yet; use Deployment`,
+    });
+  }
+
+  const intervalMs = parseDuration(analysis.interval) ?? NaN;
+  if (Number.isNaN(intervalMs)) {
+    issues.push({
+      path: "spec.analysis.interval",
+      message: `"${analysis.interval}" is not a duration like 30s or 1m`,
+    });
+  } else if (intervalMs < ctx.minIntervalMs) {
+    issues.push({
+      path: "spec.analysis.interval",
+      message: `${analysis.interval} is below the minimum of ${ctx.minIntervalMs / 1000}s; raise it`,
+    });
+  }
+
+  const maxWeight = analysis.maxWeight ?? 100;
+  const iterations = analysis.iterations ?? 0;
+  const strategy: Strategy =
+    iterations > 0
+      ? analysis.match?.length
+        ? "abTesting"
+        : "blueGreen"
+      : "canary";
+  const weights =
+    strategy === "canary"
+      ? canaryWeights(
+          analysis.stepWeight,
+          analysis.stepWeights,
+          maxWeight,
+          issues,
+        )
+      : [];
+  if (analysis.match?.length && iterations === 0) {
+    issues.push({
+      path: "spec.analysis.match",
+      message: "A/B testing needs analysis.iterations; add it or remove match",
+    });
+  }
+
+  const metrics = (analysis.metrics ?? []).map((m, i) =>
+    resolveMetric(m, `spec.analysis.metrics[${i}]`, ctx, issues),
+  );
+  const webhooks = analysis.webhooks ?? [];
+  webhooks.forEach((hook, i) => {
+    if (
+      hook.timeout !== undefined &&
+      parseDuration(hook.timeout) === undefined
+    ) {
+      issues.push({
+        path: `spec.analysis.webhooks[${i}].timeout`,
+        message: `"${hook.timeout}" is not a duration`,
+      });
+    }
+  });
+
+  if (issues.length > 0) return { ok: false, issues };
+  return {
+    ok: true,
+    spec: {
+      provider,
+      metricsServer: spec.metricsServer ?? ctx.defaultMetricsServer,
+      targetName: spec.targetRef.name,
+      apexName: spec.service.name ?? spec.targetRef.name,
+      port: spec.service.port,
+      portName: spec.service.portName ?? "http",
+      targetPort: spec.service.targetPort ?? spec.service.port,
+      strategy,
+      intervalMs,
+      threshold: analysis.threshold,
+      weights,
+      iterations,
+      stepWeightPromotion: analysis.stepWeightPromotion ?? 0,
+      primaryReadyThreshold: analysis.primaryReadyThreshold ?? 100,
+      canaryReadyThreshold: analysis.canaryReadyThreshold ?? 100,
+      progressDeadlineSeconds: spec.progressDeadlineSeconds ?? 600,
+      metrics,
+      webhooks,
+      skipAnalysis: spec.skipAnalysis ?? false,
+      suspend: spec.suspend ?? false,
+      revertOnDeletion: spec.revertOnDeletion ?? false,
+    },
+  };
+}
+
+function canaryWeights(
+  step: number | undefined,
+  steps: number[] | undefined,
+  maxWeight: number,
+  issues: Issue[],
+): number[] {
+  if (steps && steps.length > 0) {
+    const increasing = steps.every(
+      (w, i) => w > 0 && (i === 0 || w > (steps[i - 1] ?? 0)),
+    );
+    if (!increasing)
+      issues.push({
+        path: "spec.analysis.stepWeights",
+        message: "weights must be positive and increasing",
+      });
+    return steps.filter((w) => w <= maxWeight);
+  }
+  if (!step || step <= 0) {
+    issues.push({
+      path: "spec.analysis.stepWeight",
+      message: "must be above 0 for a weighted canary (or set iterations)",
+    });
+    return [];
+  }
+  if (step > maxWeight) {
+    issues.push({
+      path: "spec.analysis.stepWeight",
+      message: `stepWeight ${step} is above maxWeight ${maxWeight}; lower stepWeight or raise maxWeight`,
+    });
+    return [];
+  }
+  const weights: number[] = [];
+  for (let w = step; w < maxWeight; w += step) weights.push(w);
+  weights.push(maxWeight);
+  return weights;
+}
+
+function resolveMetric(
+  metric: CanaryMetric,
+  path: string,
+  ctx: ResolveContext,
+  issues: Issue[],
+): ResolvedMetric {
+  const intervalMs =
+    metric.interval === undefined ? 60_000 : parseDuration(metric.interval);
+  if (intervalMs === undefined)
+    issues.push({
+      path: `${path}.interval`,
+      message: `"${metric.interval}" is not a duration`,
+    });
+  const builtin = (builtinMetricNames as readonly string[]).includes(
+    metric.name,
+  );
+  if (!builtin && !metric.templateRef && !metric.query) {
+    issues.push({
+      path: `${path}.name`,
+      message: `"${metric.name}" is not a built-in metric (${builtinMetricNames.join(", ")}); set templateRef to use a MetricTemplate`,
+    });
+  }
+  const min = metric.thresholdRange?.min ?? metric.threshold;
+  const max = metric.thresholdRange?.max;
+  if (min === undefined && max === undefined) {
+    issues.push({
+      path: `${path}.thresholdRange`,
+      message: "set thresholdRange.min and/or max, or the check can never fail",
+    });
+  }
+  return {
+    name: metric.name,
+    intervalMs: intervalMs ?? 60_000,
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+    ...(metric.templateRef
+      ? {
+          templateRef: {
+            name: metric.templateRef.name,
+            namespace: metric.templateRef.namespace ?? ctx.namespace,
+          },
+        }
+      : {}),
+    templateVariables: metric.templateVariables ?? {},
+    ...(metric.query ? { query: metric.query } : {}),
+  };
+}
