@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CanarySpec } from "./canary.ts";
+import { seedCanarySpec } from "../../test/fixtures/seed-canary.ts";
 import { resolveCanarySpec, type ResolveContext } from "./resolve.ts";
 
 const ctx: ResolveContext = {
@@ -9,38 +10,6 @@ const ctx: ResolveContext = {
   defaultMetricsServer: "http://127.0.0.1:9090",
   minIntervalMs: 10_000,
 };
-
-/** The seed's Canary (../shared/seeds/004), as the user writes it. */
-export function seedCanarySpec(): CanarySpec {
-  return {
-    provider: "gloo",
-    targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "podinfo" },
-    autoscalerRef: {
-      apiVersion: "autoscaling/v2beta2",
-      kind: "HorizontalPodAutoscaler",
-      name: "podinfo",
-    },
-    service: { port: 9898, targetPort: 9898 },
-    analysis: {
-      interval: "10s",
-      threshold: 5,
-      maxWeight: 50,
-      stepWeight: 5,
-      metrics: [
-        {
-          name: "request-success-rate",
-          thresholdRange: { min: 99 },
-          interval: "1m",
-        },
-        {
-          name: "request-duration",
-          thresholdRange: { max: 500 },
-          interval: "30s",
-        },
-      ],
-    },
-  };
-}
 
 describe("resolveCanarySpec", () => {
   it("defaults the seed's Canary into a weighted canary stepping 5..50", () => {

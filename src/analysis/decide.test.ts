@@ -1,0 +1,258 @@
+import { describe, expect, it } from "vitest";
+import type { CanaryStatus, CheckResult } from "../api/canary.ts";
+import { resolveCanarySpec, type ResolvedSpec } from "../api/resolve.ts";
+import { seedCanarySpec } from "../../test/fixtures/seed-canary.ts";
+import { decide, wantsChecks } from "./decide.ts";
+import type { Action, Observations } from "./types.ts";
+
+function spec(): ResolvedSpec {
+  const resolved = resolveCanarySpec(seedCanarySpec(), {
+    namespace: "apps",
+    knownProviders: ["gloo"],
+    defaultProvider: "gloo",
+    defaultMetricsServer: "",
+    minIntervalMs: 10_000,
+  });
+  if (!resolved.ok) throw new Error("seed spec must resolve");
+  return { ...resolved.spec, weights: [10, 20], progressDeadlineSeconds: 60 };
+}
+
+const ready = { ready: true, exists: true };
+const pass: CheckResult[] = [
+  {
+    metric: "request-success-rate",
+    verdict: "pass",
+    value: 100,
+    threshold: ">= 99",
+  },
+];
+const breach: CheckResult[] = [
+  {
+    metric: "request-success-rate",
+    verdict: "fail",
+    value: 42,
+    threshold: ">= 99",
+  },
+];
+
+/** Drives decide() tick by tick the way the controller does, with a fake clock. */
+class Run {
+  status: CanaryStatus = {};
+  now = new Date("2026-11-23T10:00:00Z");
+  obs: Observations = {
+    targetRevision: "rev1",
+    trackedConfigs: {},
+    primary: ready,
+    canary: { ready: true },
+  };
+  readonly spec = spec();
+  actions: Action[] = [];
+  weights: number[] = [];
+
+  tick(checks: CheckResult[] = pass): this {
+    const input = {
+      spec: this.spec,
+      status: this.status,
+      observations: this.obs,
+      now: this.now,
+      canary: { name: "podinfo", namespace: "apps" },
+    };
+    const decision = decide(
+      wantsChecks(input)
+        ? { ...input, observations: { ...this.obs, checks } }
+        : input,
+    );
+    this.status = decision.status;
+    this.actions = decision.actions;
+    for (const a of decision.actions)
+      if (a.type === "setRoutes") this.weights.push(a.canaryWeight);
+    return this;
+  }
+  advance(ms: number): this {
+    this.now = new Date(this.now.getTime() + ms);
+    return this;
+  }
+  types(): string[] {
+    return this.actions.map((a) =>
+      a.type === "notify" ? `notify:${a.kind}` : a.type,
+    );
+  }
+}
+
+describe("decide: weighted canary", () => {
+  it("initializes once the primary is ready", () => {
+    const run = new Run();
+    run.obs.primary = {
+      ready: false,
+      exists: false,
+      message: "0 of 2 updated replicas are available",
+    };
+    run.tick();
+    expect(run.status.phase).toBe("Initializing");
+    expect(run.types()).toEqual(["ensurePrimary"]);
+    run.obs.primary = ready;
+    run.tick();
+    expect(run.status).toMatchObject({
+      phase: "Initialized",
+      lastAppliedSpec: "rev1",
+      lastPromotedSpec: "rev1",
+      canaryWeight: 0,
+    });
+    expect(run.types()).toEqual([
+      "ensurePrimary",
+      "scaleTarget",
+      "setRoutes",
+      "event",
+      "notify:initialized",
+    ]);
+    expect(run.status.conditions?.[0]).toMatchObject({
+      type: "Promoted",
+      status: "True",
+      reason: "Initialized",
+    });
+  });
+
+  it("steps the weight once per interval, then promotes and finalises", () => {
+    const run = new Run().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick();
+    expect(run.status).toMatchObject({
+      phase: "Progressing",
+      canaryWeight: 0,
+      lastAppliedSpec: "rev2",
+    });
+    expect(run.types()).toContain("notify:newRevision");
+    run.tick(); // not due yet: nothing happens
+    expect(run.actions).toEqual([]);
+    run.advance(10_000).tick();
+    expect(run.status.canaryWeight).toBe(10);
+    run.advance(5_000).tick(); // half an interval: no step
+    expect(run.status.canaryWeight).toBe(10);
+    run.advance(5_000).tick();
+    expect(run.status.canaryWeight).toBe(20);
+    run.advance(10_000).tick();
+    expect(run.status.phase).toBe("Promoting");
+    expect(run.types()).toContain("promote");
+    run.obs.primary = { ready: false, exists: true };
+    run.tick();
+    expect(run.status.phase).toBe("Promoting");
+    run.obs.primary = ready;
+    run.tick().tick();
+    expect(run.status).toMatchObject({
+      phase: "Succeeded",
+      canaryWeight: 0,
+      lastPromotedSpec: "rev2",
+    });
+    expect(run.types()).toEqual([
+      "setRoutes",
+      "scaleTarget",
+      "event",
+      "notify:promoted",
+    ]);
+    expect(run.weights).toEqual([0, 0, 10, 20, 0, 0]);
+  });
+
+  it("counts failed checks and rolls back at the threshold, naming metric, value and threshold", () => {
+    const run = new Run().tick();
+    run.spec.threshold = 2;
+    run.obs.targetRevision = "rev2";
+    run.tick().advance(10_000).tick(); // weight 10
+    run.advance(10_000).tick(breach);
+    expect(run.status).toMatchObject({
+      phase: "Progressing",
+      failedChecks: 1,
+      canaryWeight: 10,
+    });
+    expect(run.status.lastChecks).toEqual(breach);
+    run.advance(10_000).tick(breach);
+    expect(run.status).toMatchObject({
+      phase: "Failed",
+      failedChecks: 2,
+      canaryWeight: 0,
+      lastAppliedSpec: "rev2",
+    });
+    const notify = run.actions.find((a) => a.type === "notify");
+    expect(notify).toMatchObject({
+      kind: "rollback",
+      reason: expect.stringContaining(
+        "metric request-success-rate 42 outside threshold >= 99",
+      ),
+    });
+    expect(run.status.conditions?.[0]).toMatchObject({
+      status: "False",
+      reason: "Failed",
+    });
+    // The failed revision does not re-trigger; a newer one does.
+    run.advance(10_000).tick();
+    expect(run.status.phase).toBe("Failed");
+    run.obs.targetRevision = "rev3";
+    expect(run.tick().status.phase).toBe("Progressing");
+  });
+
+  it("treats no data as a failed check, reported as no data", () => {
+    const run = new Run().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick().advance(10_000).tick();
+    run
+      .advance(10_000)
+      .tick([
+        { metric: "request-duration", verdict: "nodata", threshold: "<= 500" },
+      ]);
+    expect(run.status.failedChecks).toBe(1);
+    expect(run.status.message).toMatch(/request-duration returned no data/);
+  });
+
+  it("restarts from weight 0 when the target changes mid-analysis", () => {
+    const run = new Run().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick().advance(10_000).tick();
+    expect(run.status.canaryWeight).toBe(10);
+    run.obs.targetRevision = "rev3";
+    run.tick();
+    expect(run.status).toMatchObject({
+      phase: "Progressing",
+      canaryWeight: 0,
+      lastAppliedSpec: "rev3",
+      failedChecks: 0,
+    });
+    expect(run.actions[0]).toEqual({
+      type: "setRoutes",
+      primaryWeight: 100,
+      canaryWeight: 0,
+    });
+  });
+
+  it("rolls back when the canary is not ready past the progress deadline", () => {
+    const run = new Run().tick();
+    run.obs.targetRevision = "rev2";
+    run.obs.canary = {
+      ready: false,
+      message: "0 of 1 updated replicas are available",
+    };
+    run.tick().advance(30_000).tick();
+    expect(run.status.phase).toBe("Progressing");
+    expect(run.status.message).toMatch(
+      /Waiting for the canary Deployment: 0 of 1/,
+    );
+    run.advance(31_000).tick();
+    expect(run.status.phase).toBe("Failed");
+    expect(run.status.message).toMatch(
+      /canary Deployment 0 of 1 updated replicas are available; progress deadline of 60s exceeded/,
+    );
+  });
+
+  it("resumes after a restart at the recorded step without repeating or skipping it", () => {
+    const run = new Run().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick().advance(10_000).tick();
+    const saved = structuredClone(run.status); // what the API server holds when the operator dies
+    const resumed = new Run();
+    resumed.status = saved;
+    resumed.obs = run.obs;
+    resumed.now = new Date(run.now.getTime() + 3_000); // restarted 3 s later
+    resumed.tick();
+    expect(resumed.actions).toEqual([]); // the next step is not due yet
+    resumed.advance(7_000).tick();
+    expect(resumed.status.canaryWeight).toBe(20);
+  });
+});

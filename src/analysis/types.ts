@@ -1,0 +1,68 @@
+// Inputs and outputs of the pure decision core. The controller gathers Observations, calls decide(),
+// carries out the Actions in order, and writes the returned status once.
+import type { CanaryStatus, CheckResult, Phase } from "../api/canary.ts";
+import type { ResolvedSpec } from "../api/resolve.ts";
+
+export interface Readiness {
+  ready: boolean;
+  /** Why it is not ready, for events and the rollback reason. */
+  message?: string;
+  /** Permanently failed (ProgressDeadlineExceeded): waiting longer will not help. */
+  failed?: boolean;
+}
+
+export interface Observations {
+  /** Hash of the target's pod template and the checksums of the configs it references. */
+  targetRevision: string;
+  /** Checksums of tracked ConfigMaps/Secrets of the target, to record in status.trackedConfigs. */
+  trackedConfigs: Record<string, string>;
+  /** The primary Deployment exists and is ready (after initialization or promotion). */
+  primary: Readiness & { exists: boolean };
+  /** The target Deployment (the canary) is ready. */
+  canary: Readiness;
+  /** Metric verdicts, present only when wantsChecks() asked for them. */
+  checks?: CheckResult[];
+}
+
+export interface DecideInput {
+  spec: ResolvedSpec;
+  status: CanaryStatus;
+  observations: Observations;
+  now: Date;
+  /** Canary name/namespace for messages. */
+  canary: { name: string; namespace: string };
+}
+
+export type NotificationKind =
+  "initialized" | "newRevision" | "promoted" | "rollback" | "restart";
+
+export type Action =
+  /** Create or update the primary Deployment, the Services, the primary HPA and config copies. */
+  | { type: "ensurePrimary" }
+  /** Create or update the router objects with these absolute weights. */
+  | { type: "setRoutes"; primaryWeight: number; canaryWeight: number }
+  | { type: "scaleTarget"; to: "zero" | "up" }
+  /** Copy the target's pod template (and configs, HPA) to the primary. */
+  | { type: "promote" }
+  | {
+      type: "event";
+      eventType: "Normal" | "Warning";
+      reason: string;
+      message: string;
+    }
+  | {
+      type: "notify";
+      kind: NotificationKind;
+      severity: "info" | "warn" | "error";
+      message: string;
+      reason?: string;
+    };
+
+export interface Decision {
+  status: CanaryStatus;
+  actions: Action[];
+  /** When to look again even if nothing changes (the next analysis step, or a readiness poll). */
+  requeueAfterMs?: number;
+}
+
+export type { Phase };
