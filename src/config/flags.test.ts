@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseOperatorFlags } from "./flags.ts";
+
+const providers = ["gloo", "kubernetes"];
+
+describe("parseOperatorFlags", () => {
+  it("takes the seed's Helm flags and freezes the result", () => {
+    const result = parseOperatorFlags(
+      [
+        "--mesh-provider=gloo",
+        "--slack-url=https://hooks.slack.com/services/X",
+        "--slack-channel=general",
+        "--cluster-name=eks-prod",
+      ],
+      providers,
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      meshProvider: "gloo",
+      clusterName: "eks-prod",
+      minAnalysisIntervalMs: 10_000,
+      port: 8080,
+    });
+    expect(result.config.slack).toEqual({
+      url: "https://hooks.slack.com/services/X",
+      channel: "general",
+      user: "siskin",
+    });
+    expect(Object.isFrozen(result.config)).toBe(true);
+  });
+
+  it("lists every problem at once, each naming its flag", () => {
+    const result = parseOperatorFlags(
+      [
+        "--mesh-provider=istoi",
+        "--metrics-server=prometheus",
+        "--log-level=loud",
+        "--port=x",
+        "--min-analysis-interval=soon",
+      ],
+      providers,
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        '--mesh-provider: unknown provider "istoi"; supported: gloo, kubernetes',
+        '--metrics-server: "prometheus" is not an http(s) URL, for example http://prometheus:9090',
+        '--log-level: "loud" is not one of debug, info, warn, error',
+        '--port: "x" is not a port number',
+        '--min-analysis-interval: "soon" is not a duration like 10s',
+      ],
+    });
+  });
+
+  it("rejects unknown flags", () => {
+    const result = parseOperatorFlags(["--mesh=gloo"], providers);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems[0]).toMatch(/--mesh/);
+  });
+});
