@@ -1,0 +1,87 @@
+// Prometheus: GET <address>/api/v1/query. A vector's first sample is the value; an empty vector or NaN
+// is "no data"; any other result type, a 4xx/5xx answer or no answer is an error that says which.
+import axios, { type AxiosInstance } from "axios";
+import { SiskinError } from "../util/errors.ts";
+import type { MetricProvider } from "./types.ts";
+
+export interface PrometheusOptions {
+  address: string;
+  timeoutMs?: number;
+  bearerToken?: string;
+  basicAuth?: { username: string; password: string };
+  headers?: Record<string, string>;
+}
+
+interface QueryResponse {
+  status: string;
+  error?: string;
+  data?: { resultType: string; result: { value?: [number, string] }[] };
+}
+
+export function prometheusProvider(options: PrometheusOptions): MetricProvider {
+  const http: AxiosInstance = axios.create({
+    baseURL: options.address.replace(/\/+$/, ""),
+    timeout: options.timeoutMs ?? 5000,
+    headers: {
+      ...options.headers,
+      ...(options.bearerToken
+        ? { Authorization: `Bearer ${options.bearerToken}` }
+        : {}),
+    },
+    ...(options.basicAuth ? { auth: options.basicAuth } : {}),
+    validateStatus: () => true,
+  });
+  return {
+    async query(query, signal) {
+      let response;
+      try {
+        response = await http.get<QueryResponse>("/api/v1/query", {
+          params: { query },
+          signal,
+        });
+      } catch (error) {
+        throw new SiskinError(
+          "PROVIDER_UNAVAILABLE",
+          `Prometheus at ${options.address} is unreachable: ${(error as Error).message}`,
+          { cause: error, retriable: true },
+        );
+      }
+      const body = response.data;
+      if (response.status === 401 || response.status === 403) {
+        throw new SiskinError(
+          "PROVIDER_QUERY",
+          `Prometheus at ${options.address} refused the credentials (HTTP ${response.status})`,
+        );
+      }
+      if (response.status >= 400 || body?.status !== "success") {
+        const detail = body?.error ?? `HTTP ${response.status}`;
+        throw new SiskinError(
+          "PROVIDER_QUERY",
+          `Prometheus rejected the query (HTTP ${response.status}): ${detail}`,
+        );
+      }
+      const data = body.data;
+      if (data?.resultType !== "vector") {
+        throw new SiskinError(
+          "PROVIDER_QUERY",
+          `Prometheus returned a ${data?.resultType ?? "missing"} result; the query must return a single-value vector`,
+        );
+      }
+      const raw = data.result[0]?.value?.[1];
+      if (raw === undefined) return undefined;
+      const value = Number(raw);
+      return Number.isNaN(value) ? undefined : value;
+    },
+    async isOnline(signal) {
+      try {
+        const response = await http.get<QueryResponse>("/api/v1/query", {
+          params: { query: "vector(1)" },
+          signal,
+        });
+        return response.status === 200 && response.data?.status === "success";
+      } catch {
+        return false;
+      }
+    },
+  };
+}

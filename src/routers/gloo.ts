@@ -1,0 +1,212 @@
+// Gloo Edge: two Upstreams (primary, canary) and a RouteTable that splits traffic between them by weight.
+// The user's VirtualService delegates to the RouteTable; Siskin never edits the VirtualService.
+import {
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
+import type { ObjectWriter } from "../kube/objects.ts";
+import { statusCode } from "../kube/objects.ts";
+import {
+  canaryServiceName,
+  ownedBy,
+  primaryServiceName,
+} from "../workloads/names.ts";
+import { SiskinError } from "../util/errors.ts";
+import type { Router, RouterContext, Weights } from "./types.ts";
+
+export const upstreamName = (
+  ns: string,
+  apex: string,
+  role: "primary" | "canary",
+  port: number,
+): string => `${ns}-${apex}-${role}upstream-${port}`;
+
+/** Envoy names a Gloo upstream's cluster `<upstream>_<namespace>`; the built-in metrics filter on it. */
+export const envoyClusterName = (
+  ns: string,
+  apex: string,
+  role: "primary" | "canary",
+  port: number,
+): string => `${upstreamName(ns, apex, role, port)}_${ns}`;
+
+/** Upstream fields that say where endpoints come from; everything else in upstreamRef is copied. */
+const discoveryFields = new Set([
+  "kube",
+  "static",
+  "aws",
+  "awsEc2",
+  "azure",
+  "consul",
+  "gcp",
+  "pipe",
+  "ai",
+  "namespacedStatuses",
+  "discoveryMetadata",
+]);
+
+type Upstream = KubernetesObject & { spec: Record<string, unknown> };
+type RouteTable = KubernetesObject & {
+  spec: { routes: Record<string, unknown>[] };
+};
+
+export function glooRouter(kc: KubeConfig, writer: ObjectWriter): Router {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+
+  async function upstreamSettings(
+    ctx: RouterContext,
+  ): Promise<Record<string, unknown>> {
+    const ref = ctx.canary.spec.upstreamRef;
+    if (!ref) return {};
+    const namespace = ref.namespace ?? ctx.canary.metadata.namespace;
+    try {
+      const upstream = (await custom.getNamespacedCustomObject({
+        group: "gloo.solo.io",
+        version: "v1",
+        plural: "upstreams",
+        namespace,
+        name: ref.name,
+      })) as Upstream;
+      return Object.fromEntries(
+        Object.entries(upstream.spec ?? {}).filter(
+          ([k]) => !discoveryFields.has(k),
+        ),
+      );
+    } catch (error) {
+      if (statusCode(error) === 404) {
+        throw new SiskinError(
+          "INVALID_SPEC",
+          `spec.upstreamRef: Upstream ${namespace}/${ref.name} not found; create it or remove upstreamRef`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  function upstream(
+    ctx: RouterContext,
+    role: "primary" | "canary",
+    settings: Record<string, unknown>,
+  ): Upstream {
+    const { canary, spec } = ctx;
+    const ns = canary.metadata.namespace;
+    return {
+      apiVersion: "gloo.solo.io/v1",
+      kind: "Upstream",
+      metadata: {
+        name: upstreamName(ns, spec.apexName, role, spec.port),
+        namespace: ns,
+        ownerReferences: ownedBy(canary),
+      },
+      spec: {
+        ...settings,
+        kube: {
+          serviceName:
+            role === "primary"
+              ? primaryServiceName(spec.apexName)
+              : canaryServiceName(spec.apexName),
+          serviceNamespace: ns,
+          servicePort: spec.port,
+        },
+      },
+    };
+  }
+
+  function routeTable(ctx: RouterContext, weights: Weights): RouteTable {
+    const { canary, spec } = ctx;
+    const ns = canary.metadata.namespace;
+    const destination = (role: "primary" | "canary", weight: number) => ({
+      weight,
+      destination: {
+        upstream: {
+          name: upstreamName(ns, spec.apexName, role, spec.port),
+          namespace: ns,
+        },
+      },
+    });
+    return {
+      apiVersion: "gateway.solo.io/v1",
+      kind: "RouteTable",
+      metadata: {
+        name: spec.apexName,
+        namespace: ns,
+        ownerReferences: ownedBy(canary),
+      },
+      spec: {
+        routes: [
+          {
+            inheritablePathMatchers: true,
+            routeAction: {
+              multi: {
+                destinations: [
+                  destination("primary", weights.primaryWeight),
+                  destination("canary", weights.canaryWeight),
+                ],
+              },
+            },
+          },
+        ],
+      },
+    };
+  }
+
+  return {
+    async setRoutes(ctx, weights) {
+      const settings = await upstreamSettings(ctx);
+      await writer.apply(upstream(ctx, "primary", settings));
+      await writer.apply(upstream(ctx, "canary", settings));
+      await writer.apply(routeTable(ctx, weights));
+    },
+    async getRoutes(ctx) {
+      try {
+        const table = (await custom.getNamespacedCustomObject({
+          group: "gateway.solo.io",
+          version: "v1",
+          plural: "routetables",
+          namespace: ctx.canary.metadata.namespace,
+          name: ctx.spec.apexName,
+        })) as RouteTable;
+        const destinations =
+          (
+            table.spec.routes[0]?.routeAction as {
+              multi?: {
+                destinations?: {
+                  weight?: number;
+                  destination?: { upstream?: { name?: string } };
+                }[];
+              };
+            }
+          )?.multi?.destinations ?? [];
+        const weightOf = (role: "primary" | "canary") =>
+          destinations.find((d) =>
+            d.destination?.upstream?.name?.includes(`-${role}upstream-`),
+          )?.weight ?? 0;
+        return {
+          primaryWeight: weightOf("primary"),
+          canaryWeight: weightOf("canary"),
+        };
+      } catch (error) {
+        if (statusCode(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async finalize(ctx) {
+      const ns = ctx.canary.metadata.namespace;
+      await writer.delete({
+        apiVersion: "gateway.solo.io/v1",
+        kind: "RouteTable",
+        metadata: { name: ctx.spec.apexName, namespace: ns },
+      });
+      for (const role of ["primary", "canary"] as const) {
+        await writer.delete({
+          apiVersion: "gloo.solo.io/v1",
+          kind: "Upstream",
+          metadata: {
+            name: upstreamName(ns, ctx.spec.apexName, role, ctx.spec.port),
+            namespace: ns,
+          },
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,186 @@
+// The objects Siskin owns for a Canary, built as plain data from the target and the resolved spec.
+// Applying them (server-side apply) is idempotent, so every reconcile can re-assert them.
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V2HorizontalPodAutoscaler,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
+import type { Canary } from "../api/canary.ts";
+import type { ResolvedSpec } from "../api/resolve.ts";
+import { withPrimaryConfigRefs, type TrackedConfigs } from "./configs.ts";
+import {
+  canaryServiceName,
+  copiedLabels,
+  ownedBy,
+  primaryName,
+  primaryServiceName,
+} from "./names.ts";
+
+export interface Selector {
+  key: string;
+  value: string;
+}
+
+export interface PrimaryInput {
+  canary: Canary;
+  target: V1Deployment;
+  selector: Selector;
+  tracked: TrackedConfigs;
+  /** The primary's current replicas, kept so an HPA's choice is not overwritten; undefined on creation. */
+  currentReplicas: number | undefined;
+  includeLabelPrefix: readonly string[];
+}
+
+/** The primary: the target's pod template under `<label>: <value>-primary`, using -primary config copies. */
+export function primaryDeployment(input: PrimaryInput): V1Deployment {
+  const { canary, target, selector, tracked } = input;
+  const primaryLabel = `${selector.value}-primary`;
+  const template = structuredClone(target.spec?.template ?? {});
+  template.metadata = {
+    ...template.metadata,
+    labels: { ...template.metadata?.labels, [selector.key]: primaryLabel },
+  };
+  if (template.spec)
+    template.spec = withPrimaryConfigRefs(template.spec, tracked);
+  const spec = target.spec;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: primaryName(target.metadata?.name ?? ""),
+      namespace: canary.metadata.namespace,
+      labels: {
+        ...copiedLabels(target.metadata?.labels, input.includeLabelPrefix),
+        [selector.key]: primaryLabel,
+      },
+      ownerReferences: ownedBy(canary),
+    },
+    spec: {
+      replicas: input.currentReplicas ?? (spec?.replicas || 1),
+      selector: { matchLabels: { [selector.key]: primaryLabel } },
+      template: template as NonNullable<V1Deployment["spec"]>["template"],
+      ...(spec?.strategy ? { strategy: spec.strategy } : {}),
+      ...(spec?.minReadySeconds !== undefined
+        ? { minReadySeconds: spec.minReadySeconds }
+        : {}),
+      ...(spec?.revisionHistoryLimit !== undefined
+        ? { revisionHistoryLimit: spec.revisionHistoryLimit }
+        : {}),
+      ...(spec?.progressDeadlineSeconds !== undefined
+        ? { progressDeadlineSeconds: spec.progressDeadlineSeconds }
+        : {}),
+    },
+  };
+}
+
+/** apex (-> primary pods), <apex>-primary (-> primary pods) and <apex>-canary (-> target pods). */
+export function services(
+  canary: Canary,
+  spec: ResolvedSpec,
+  selector: Selector,
+): V1Service[] {
+  const svc = canary.spec.service;
+  const make = (
+    name: string,
+    selectorValue: string,
+    meta:
+      | {
+          labels?: Record<string, string>;
+          annotations?: Record<string, string>;
+        }
+      | undefined,
+  ): V1Service => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name,
+      namespace: canary.metadata.namespace,
+      labels: { ...meta?.labels, [selector.key]: selectorValue },
+      ...(meta?.annotations ? { annotations: meta.annotations } : {}),
+      ownerReferences: ownedBy(canary),
+    },
+    spec: {
+      type: "ClusterIP",
+      selector: { [selector.key]: selectorValue },
+      ports: [
+        {
+          name: spec.portName,
+          port: spec.port,
+          targetPort: spec.targetPort as never,
+          protocol: "TCP",
+          ...(svc.appProtocol ? { appProtocol: svc.appProtocol } : {}),
+        },
+      ],
+    },
+  });
+  const primaryValue = `${selector.value}-primary`;
+  return [
+    make(spec.apexName, primaryValue, svc.apex),
+    make(primaryServiceName(spec.apexName), primaryValue, svc.primary),
+    make(canaryServiceName(spec.apexName), selector.value, svc.canary),
+  ];
+}
+
+/** `<hpa>-primary`: the target HPA's bounds, metrics and behaviour, scaling the primary. */
+export function primaryHpa(
+  canary: Canary,
+  hpa: V2HorizontalPodAutoscaler,
+  targetName: string,
+): V2HorizontalPodAutoscaler {
+  const overrides = canary.spec.autoscalerRef?.primaryScalerReplicas;
+  const spec = hpa.spec;
+  return {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: {
+      name: primaryName(hpa.metadata?.name ?? ""),
+      namespace: canary.metadata.namespace,
+      ...(hpa.metadata?.labels ? { labels: hpa.metadata.labels } : {}),
+      ownerReferences: ownedBy(canary),
+    },
+    spec: {
+      ...structuredClone(spec),
+      scaleTargetRef: {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        name: primaryName(targetName),
+      },
+      minReplicas: overrides?.minReplicas ?? spec?.minReplicas,
+      maxReplicas: overrides?.maxReplicas ?? spec?.maxReplicas ?? 1,
+    } as NonNullable<V2HorizontalPodAutoscaler["spec"]>,
+  };
+}
+
+/** `<name>-primary` copies of the tracked ConfigMaps and Secrets. */
+export function configCopies(
+  canary: Canary,
+  tracked: TrackedConfigs,
+): (V1ConfigMap | V1Secret)[] {
+  const meta = (
+    name: string | undefined,
+    labels: Record<string, string> | undefined,
+  ) => ({
+    name: `${name}-primary`,
+    namespace: canary.metadata.namespace,
+    ...(labels ? { labels } : {}),
+    ownerReferences: ownedBy(canary),
+  });
+  return [
+    ...tracked.configMaps.map((c): V1ConfigMap => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta(c.metadata?.name, c.metadata?.labels),
+      ...(c.data ? { data: c.data } : {}),
+      ...(c.binaryData ? { binaryData: c.binaryData } : {}),
+    })),
+    ...tracked.secrets.map((s): V1Secret => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta(s.metadata?.name, s.metadata?.labels),
+      ...(s.type ? { type: s.type } : {}),
+      ...(s.data ? { data: s.data } : {}),
+    })),
+  ];
+}
