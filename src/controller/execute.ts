@@ -1,0 +1,104 @@
+// Carries out the decision core's workload and routing actions. Each is idempotent (absolute weights,
+// server-side apply), so a reconcile that dies halfway is safe to run again.
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { Canary } from "../api/canary.ts";
+import type { ResolvedSpec } from "../api/resolve.ts";
+import type { Action } from "../analysis/types.ts";
+import type { ObjectWriter } from "../kube/objects.ts";
+import type { Router } from "../routers/types.ts";
+import {
+  configCopies,
+  primaryDeployment,
+  primaryHpa,
+  services,
+} from "../workloads/desired.ts";
+import type { Caches } from "./caches.ts";
+import type { Observed } from "./observe.ts";
+
+export interface ExecuteContext {
+  canary: Canary;
+  spec: ResolvedSpec;
+  observed: Observed;
+  caches: Caches;
+  writer: ObjectWriter;
+  router: Router;
+  includeLabelPrefix: readonly string[];
+}
+
+export type WorkloadAction = Extract<
+  Action,
+  { type: "ensurePrimary" | "setRoutes" | "scaleTarget" | "promote" }
+>;
+
+export function isWorkloadAction(action: Action): action is WorkloadAction {
+  return ["ensurePrimary", "setRoutes", "scaleTarget", "promote"].includes(
+    action.type,
+  );
+}
+
+export async function execute(
+  action: WorkloadAction,
+  ctx: ExecuteContext,
+): Promise<void> {
+  switch (action.type) {
+    case "ensurePrimary":
+    case "promote":
+      return applyPrimary(ctx);
+    case "setRoutes":
+      return ctx.router.setRoutes(
+        { canary: ctx.canary, spec: ctx.spec },
+        action,
+      );
+    case "scaleTarget":
+      return scaleTarget(ctx, action.to === "zero" ? 0 : scaleUpReplicas(ctx));
+  }
+}
+
+/** Config copies first, so the primary's pods never reference a copy that does not exist yet. */
+async function applyPrimary(ctx: ExecuteContext): Promise<void> {
+  const { canary, spec, observed, writer, caches } = ctx;
+  for (const copy of configCopies(canary, observed.tracked))
+    await writer.apply(copy as KubernetesObject);
+  await writer.apply(
+    primaryDeployment({
+      canary,
+      target: observed.target,
+      selector: observed.selector,
+      tracked: observed.tracked,
+      currentReplicas: observed.primary?.spec?.replicas,
+      includeLabelPrefix: ctx.includeLabelPrefix,
+    }),
+  );
+  for (const service of services(canary, spec, observed.selector))
+    await writer.apply(service);
+  const hpaName = canary.spec.autoscalerRef?.name;
+  if (hpaName) {
+    const hpa = caches.hpas.get(hpaName, canary.metadata.namespace);
+    if (hpa) await writer.apply(primaryHpa(canary, hpa, spec.targetName));
+  }
+}
+
+/** The HPA's minimum when there is one, else the primary's replicas, else 1. */
+function scaleUpReplicas(ctx: ExecuteContext): number {
+  const hpaName = ctx.canary.spec.autoscalerRef?.name;
+  const hpa = hpaName
+    ? ctx.caches.hpas.get(hpaName, ctx.canary.metadata.namespace)
+    : undefined;
+  return hpa?.spec?.minReplicas ?? (ctx.observed.primary?.spec?.replicas || 1);
+}
+
+async function scaleTarget(
+  ctx: ExecuteContext,
+  replicas: number,
+): Promise<void> {
+  if (ctx.observed.target.spec?.replicas === replicas) return;
+  await ctx.writer.mergePatch({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: ctx.spec.targetName,
+      namespace: ctx.canary.metadata.namespace,
+    },
+    spec: { replicas },
+  } as KubernetesObject);
+}
