@@ -18,6 +18,7 @@ export interface OpenApiSchema {
   minLength?: number;
   minItems?: number;
   "x-kubernetes-int-or-string"?: true;
+  anyOf?: OpenApiSchema[];
   "x-kubernetes-preserve-unknown-fields"?: true;
   "x-kubernetes-validations"?: { rule: string; message: string }[];
 }
@@ -98,7 +99,7 @@ export const s = {
     return new Schema({ type: "boolean" }, false);
   },
   intOrString(): Schema<number | string> {
-    return new Schema({ "x-kubernetes-int-or-string": true }, false);
+    return new Schema({ "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] }, false);
   },
   array<I extends AnySchema>(
     item: I,

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   ApiextensionsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   type KubeConfig,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
@@ -83,25 +84,37 @@ export function readCrds(dir: string): V1CustomResourceDefinition[] {
 
 /**
  * Creates CRDs with plain creates (the Gloo ones are too large for client-side apply's annotation),
- * replacing any that exist, and returns their names.
+ * replacing any that exist, and returns their names. They go through CustomObjectsApi as raw JSON:
+ * the typed client would drop keys such as x-kubernetes-preserve-unknown-fields, changing the schema.
  */
 export async function installCrds(
   kc: KubeConfig,
   crds: V1CustomResourceDefinition[],
 ): Promise<string[]> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const target = {
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    plural: "customresourcedefinitions",
+  };
   for (const crd of crds) {
     const name = crd.metadata?.name ?? "";
     try {
-      await api.createCustomResourceDefinition({ body: crd });
+      await api.createClusterCustomObject({ ...target, body: crd });
     } catch (error) {
       if (!isConflict(error)) throw error;
-      const existing = await api.readCustomResourceDefinition({ name });
-      crd.metadata = {
-        ...crd.metadata,
-        resourceVersion: existing.metadata?.resourceVersion,
+      const existing = (await api.getClusterCustomObject({
+        ...target,
+        name,
+      })) as V1CustomResourceDefinition;
+      const body = {
+        ...crd,
+        metadata: {
+          ...crd.metadata,
+          resourceVersion: existing.metadata?.resourceVersion,
+        },
       };
-      await api.replaceCustomResourceDefinition({ name, body: crd });
+      await api.replaceClusterCustomObject({ ...target, name, body });
     }
   }
   return crds.map((crd) => crd.metadata?.name ?? "");

@@ -37,7 +37,12 @@ async function up(): Promise<void> {
     }
   }
   rmSync(clusterDir, { recursive: true, force: true });
-  const cluster = await startCluster({ dir: clusterDir, log: say });
+  const cluster = await startCluster({ dir: clusterDir, log: say }).catch(
+    (error: unknown) => {
+      rmSync(clusterDir, { recursive: true, force: true }); // startCluster stopped what it had started
+      throw error;
+    },
+  );
   cluster.detach();
   const mib = (cluster.residentBytes() / 1024 / 1024).toFixed(0);
   say(
