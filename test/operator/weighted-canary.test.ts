@@ -1,0 +1,249 @@
+// Scenarios S1-S5 of ../shared/SCENARIOS.md against the local cluster, a real Prometheus scraping
+// Envoy-named series the test controls, a local Slack receiver, and the real operator process.
+// The tests run in order on one namespace, like the seed's story: initialize, promote, roll back, ...
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AutoscalingV2Api } from "@kubernetes/client-node";
+import {
+  podinfoCanary,
+  podinfoDeployment,
+  podinfoHpa,
+  podinfoImage,
+} from "../fixtures/podinfo.ts";
+import { CanaryApi, WeightRecorder } from "../support/canary-api.ts";
+import {
+  clusterState,
+  createTestNamespace,
+  eventually,
+  kubeConfig,
+} from "../support/cluster.ts";
+import { EnvoyExporter } from "../support/envoy-exporter.ts";
+import { OperatorProcess } from "../support/operator.ts";
+import { LocalPrometheus } from "../support/prometheus.ts";
+import { SlackReceiver } from "../support/slack-receiver.ts";
+
+const healthy = { rps: 50, errorRate: 0, latencyMs: 20 };
+let ns: Awaited<ReturnType<typeof createTestNamespace>>;
+let api: CanaryApi;
+const exporter = new EnvoyExporter();
+const prometheus = new LocalPrometheus();
+const slack = new SlackReceiver();
+let operator: OperatorProcess;
+let canaryCluster = "";
+
+async function waitForPhase(phase: string, timeoutMs = 60_000): Promise<void> {
+  await eventually(async () => (await api.status()).phase === phase, {
+    timeoutMs,
+    what: `canary phase ${phase} (operator log:\n${operator.logTail(10)})`,
+  });
+}
+
+beforeAll(async () => {
+  ns = await createTestNamespace("apps");
+  api = new CanaryApi(kubeConfig(), ns.name);
+  canaryCluster = `${ns.name}-podinfo-canaryupstream-9898_${ns.name}`;
+  exporter.setTraffic(canaryCluster, healthy);
+  await exporter.start();
+  await Promise.all([
+    prometheus.start([`127.0.0.1:${exporter.port}`]),
+    slack.start(),
+  ]);
+  operator = new OperatorProcess({
+    kubeconfig: clusterState().kubeconfig,
+    namespace: ns.name,
+    metricsServer: prometheus.url,
+    slackUrl: slack.url,
+  });
+  operator.start();
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await Promise.all([prometheus.stop(), slack.stop(), exporter.stop()]);
+  await ns?.dispose();
+});
+
+describe("weighted canary on Gloo", () => {
+  it("S1: initializes primary, Services, Upstreams, RouteTable and HPA, and scales the target to zero", async () => {
+    await api.apps.createNamespacedDeployment({
+      namespace: ns.name,
+      body: podinfoDeployment(ns.name),
+    });
+    await kubeConfig()
+      .makeApiClient(AutoscalingV2Api)
+      .createNamespacedHorizontalPodAutoscaler({
+        namespace: ns.name,
+        body: podinfoHpa(ns.name),
+      });
+    await api.createCanary(podinfoCanary(ns.name));
+    await waitForPhase("Initialized");
+
+    const primary = await api.apps.readNamespacedDeployment({
+      name: "podinfo-primary",
+      namespace: ns.name,
+    });
+    expect(primary.spec?.template.spec?.containers[0]?.image).toBe(
+      podinfoImage("6.0.0"),
+    );
+    expect(primary.spec?.selector.matchLabels).toEqual({
+      app: "podinfo-primary",
+    });
+    expect(primary.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: "Canary",
+      name: "podinfo",
+      controller: true,
+    });
+    await eventually(
+      async () =>
+        (
+          await api.apps.readNamespacedDeployment({
+            name: "podinfo-primary",
+            namespace: ns.name,
+          })
+        ).status?.availableReplicas === 2,
+      { what: "primary available" },
+    );
+
+    const services = await api.core.listNamespacedService({
+      namespace: ns.name,
+    });
+    const selectors = Object.fromEntries(
+      services.items.map((s) => [s.metadata?.name, s.spec?.selector]),
+    );
+    expect(selectors).toEqual({
+      podinfo: { app: "podinfo-primary" },
+      "podinfo-primary": { app: "podinfo-primary" },
+      "podinfo-canary": { app: "podinfo" },
+    });
+    expect(await api.weights()).toEqual([100, 0]);
+    const hpa = await kubeConfig()
+      .makeApiClient(AutoscalingV2Api)
+      .readNamespacedHorizontalPodAutoscaler({
+        name: "podinfo-primary",
+        namespace: ns.name,
+      });
+    expect(hpa.spec).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 4,
+      scaleTargetRef: { name: "podinfo-primary" },
+    });
+    await eventually(async () => (await api.replicas("podinfo")) === 0, {
+      what: "target scaled to 0",
+    });
+    await eventually(
+      async () =>
+        slack.payloads.some((p) => p.text.includes("Initialization done")),
+      { what: "initialized message" },
+    );
+    expect(slack.payloads[0]).toMatchObject({
+      channel: "general",
+      username: "siskin",
+    });
+  });
+
+  it("S2: steps 5..50 on the RouteTable, survives an operator kill mid-analysis, and promotes", async () => {
+    const recorder = new WeightRecorder();
+    recorder.start(api);
+    await api.setImage("podinfo", podinfoImage("6.0.1"));
+    await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 20, {
+      timeoutMs: 60_000,
+      what: "weight 20",
+    });
+
+    await operator.kill();
+    const atKill = await api.status();
+    expect(atKill.phase).toBe("Progressing");
+    operator.start();
+    await waitForPhase("Succeeded", 120_000);
+    recorder.stop();
+
+    // Every step once, in order, across the restart: nothing skipped, repeated or undone.
+    expect(recorder.seen).toEqual([
+      0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 0,
+    ]);
+    expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+    expect(await api.weights()).toEqual([100, 0]);
+    await eventually(async () => (await api.replicas("podinfo")) === 0, {
+      what: "target back at 0",
+    });
+    const texts = slack.payloads.map((p) => p.text);
+    expect(texts.some((t) => t.includes("New revision detected"))).toBe(true);
+    expect(texts.some((t) => t.includes("Promotion completed"))).toBe(true);
+    const events = (await api.eventMessages()).map((e) => e.message);
+    for (const w of [5, 25, 50])
+      expect(events).toContain(`Advance podinfo.${ns.name} canary weight ${w}`);
+    expect(
+      events.some((m) =>
+        /metric request-success-rate 100 within threshold >= 99/.test(m),
+      ),
+    ).toBe(true);
+  });
+
+  it("S3: rolls back a version whose traffic fails, naming metric, value and threshold", async () => {
+    exporter.setTraffic(canaryCluster, {
+      rps: 50,
+      errorRate: 0.5,
+      latencyMs: 20,
+    });
+    await eventually(
+      async () => {
+        const r = await fetch(
+          `${prometheus.url}/api/v1/query?query=${encodeURIComponent(`sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name="${canaryCluster}",envoy_response_code="500"}[10s]))`)}`,
+        );
+        const body = (await r.json()) as {
+          data: { result: { value: [number, string] }[] };
+        };
+        return Number(body.data.result[0]?.value[1] ?? 0) > 20;
+      },
+      { what: "Prometheus to see the 5xx" },
+    );
+    slack.payloads.length = 0;
+    await api.setImage("podinfo", podinfoImage("6.0.2"));
+    await waitForPhase("Failed", 90_000);
+
+    const status = await api.status();
+    expect(status.failedChecks).toBe(5);
+    expect(status.canaryWeight).toBe(0);
+    expect(await api.weights()).toEqual([100, 0]);
+    expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+    await eventually(async () => (await api.replicas("podinfo")) === 0, {
+      what: "target at 0",
+    });
+    const rollback = await eventually(
+      async () => slack.payloads.find((p) => p.text.includes("Rolling back")),
+      { what: "rollback message" },
+    );
+    const reason =
+      rollback.attachments?.[0]?.fields?.find((f) => f.title === "Reason")
+        ?.value ?? "";
+    expect(reason).toMatch(
+      /metric request-success-rate 50(\.\d+)? outside threshold >= 99/,
+    );
+    expect(rollback.attachments?.[0]?.color).toBe("danger");
+  });
+
+  it("S4: a new revision during analysis restarts from weight 0 on the newest revision", async () => {
+    exporter.setTraffic(canaryCluster, healthy);
+    await api.setImage("podinfo", podinfoImage("6.0.3"));
+    await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 10, {
+      timeoutMs: 60_000,
+      what: "weight 10",
+    });
+    const before = await api.status();
+    await api.setImage("podinfo", podinfoImage("6.0.4"));
+    await eventually(
+      async () => {
+        const s = await api.status();
+        return (
+          s.lastAppliedSpec !== before.lastAppliedSpec &&
+          s.phase === "Progressing" &&
+          s.canaryWeight === 0 &&
+          s
+        );
+      },
+      { timeoutMs: 10_000, what: "analysis restarted at weight 0" },
+    );
+    expect(await api.weights()).toEqual([100, 0]);
+    await waitForPhase("Succeeded", 120_000);
+    expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.4"));
+  });
+});
