@@ -255,7 +255,7 @@ function analysisStep(input: DecideInput): Decision {
     type: "event",
     eventType: c.verdict === "pass" ? "Normal" : "Warning",
     reason: c.verdict === "pass" ? "MetricCheck" : "MetricCheckFailed",
-    message: describeCheck(c),
+    message: `${describeCheck(c)}${c.query ? ` [query: ${c.query}]` : ""}`,
   }));
 
   if (failed.length > 0) {

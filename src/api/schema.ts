@@ -99,7 +99,13 @@ export const s = {
     return new Schema({ type: "boolean" }, false);
   },
   intOrString(): Schema<number | string> {
-    return new Schema({ "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] }, false);
+    return new Schema(
+      {
+        "x-kubernetes-int-or-string": true,
+        anyOf: [{ type: "integer" }, { type: "string" }],
+      },
+      false,
+    );
   },
   array<I extends AnySchema>(
     item: I,

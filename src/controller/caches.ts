@@ -19,8 +19,13 @@ import type { Logger } from "../telemetry/logger.ts";
 import type { Clock } from "../util/clock.ts";
 import { primaryName } from "../workloads/names.ts";
 
+export type MetricTemplateObject = KubernetesObject & {
+  metadata: { name: string; namespace: string };
+};
+
 export interface Caches {
   canaries: ResilientInformer<Canary & KubernetesObject>;
+  metricTemplates: ResilientInformer<MetricTemplateObject>;
   deployments: ResilientInformer<V1Deployment>;
   hpas: ResilientInformer<V2HorizontalPodAutoscaler>;
   configMaps: ResilientInformer<V1ConfigMap>;
@@ -149,9 +154,36 @@ export function createCaches(options: CacheOptions): Caches {
     onEvent: (o) => anyCanary(o, "secret"),
   });
 
-  const all = [deployments, hpas, configMaps, secrets, canaries];
+  const metricTemplates = new ResilientInformer<MetricTemplateObject>({
+    ...base,
+    path: scoped("/apis/flagger.app/v1beta1", "metrictemplates"),
+    list: async () =>
+      (await (ns
+        ? custom.listNamespacedCustomObject({
+            group: "flagger.app",
+            version: "v1beta1",
+            plural: "metrictemplates",
+            namespace: ns,
+          })
+        : custom.listClusterCustomObject({
+            group: "flagger.app",
+            version: "v1beta1",
+            plural: "metrictemplates",
+          }))) as KubernetesListObject<MetricTemplateObject>,
+    onEvent: (t) => anyCanary(t, "metrictemplate"),
+  });
+
+  const all = [
+    deployments,
+    hpas,
+    configMaps,
+    secrets,
+    metricTemplates,
+    canaries,
+  ];
   return {
     canaries,
+    metricTemplates,
     deployments,
     hpas,
     configMaps,

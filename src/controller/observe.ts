@@ -63,6 +63,19 @@ export function observe(
       ],
     };
   }
+  const missingTemplates = spec.metrics.flatMap((m, i) =>
+    m.templateRef &&
+    !caches.metricTemplates.get(m.templateRef.name, m.templateRef.namespace)
+      ? [
+          {
+            path: `spec.analysis.metrics[${i}].templateRef`,
+            message: `MetricTemplate ${m.templateRef.namespace}/${m.templateRef.name} not found; create it or fix templateRef`,
+          },
+        ]
+      : [],
+  );
+  if (missingTemplates.length > 0)
+    return { ok: false, issues: missingTemplates };
   let selector: Selector;
   try {
     selector = selectorLabel(target, options.selectorLabels);

@@ -143,7 +143,14 @@ describe("weighted canary on Gloo", () => {
   it("S2: steps 5..50 on the RouteTable, survives an operator kill mid-analysis, and promotes", async () => {
     const recorder = new WeightRecorder();
     recorder.start(api);
+    const changedAt = Date.now();
     await api.setImage("podinfo", podinfoImage("6.0.1"));
+    // Watch-driven: an idle canary has no timer, so only the Deployment watch can start the run this fast.
+    await eventually(async () => (await api.status()).phase === "Progressing", {
+      intervalMs: 50,
+      what: "the run to start",
+    });
+    expect(Date.now() - changedAt).toBeLessThan(2000);
     await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 20, {
       timeoutMs: 60_000,
       what: "weight 20",

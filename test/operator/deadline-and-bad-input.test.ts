@@ -1,0 +1,260 @@
+// Scenarios S5 (progress deadline) and S12 (bad input), plus the operator's own endpoints.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import type { Canary } from "../../src/api/canary.ts";
+import {
+  podinfoCanary,
+  podinfoDeployment,
+  podinfoImage,
+} from "../fixtures/podinfo.ts";
+import { CanaryApi } from "../support/canary-api.ts";
+import {
+  clusterState,
+  createTestNamespace,
+  eventually,
+  kubeConfig,
+} from "../support/cluster.ts";
+import { OperatorProcess } from "../support/operator.ts";
+
+let ns: Awaited<ReturnType<typeof createTestNamespace>>;
+let api: CanaryApi;
+let operator: OperatorProcess;
+
+beforeAll(async () => {
+  ns = await createTestNamespace("bad");
+  api = new CanaryApi(kubeConfig(), ns.name);
+  // Prometheus is never reached in these scenarios; the address is a closed loopback port.
+  operator = new OperatorProcess({
+    kubeconfig: clusterState().kubeconfig,
+    namespace: ns.name,
+    metricsServer: "http://127.0.0.1:9",
+  });
+  operator.start();
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await ns?.dispose();
+});
+
+function named(
+  name: string,
+  target: string,
+  mutate: (c: Canary) => void = () => {},
+): Canary {
+  const canary = podinfoCanary(ns.name);
+  canary.metadata.name = name;
+  canary.spec.targetRef.name = target;
+  delete canary.spec.autoscalerRef;
+  canary.spec.analysis.metrics = [];
+  mutate(canary);
+  return canary;
+}
+
+async function deployment(name: string): Promise<void> {
+  const d = podinfoDeployment(ns.name);
+  d.metadata = { ...d.metadata, name, labels: { app: name } };
+  d.spec!.selector = { matchLabels: { app: name } };
+  d.spec!.template.metadata = { labels: { app: name } };
+  await api.apps.createNamespacedDeployment({ namespace: ns.name, body: d });
+}
+
+describe("S12: bad input", () => {
+  const create = (body: unknown) =>
+    kubeConfig().makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group: "flagger.app",
+      version: "v1beta1",
+      namespace: ns.name,
+      plural: "canaries",
+      body,
+    });
+
+  it.each<[string, (c: Record<string, any>) => void, RegExp]>([
+    [
+      "no targetRef",
+      (c) => delete c.spec.targetRef,
+      /spec.targetRef: Required value/,
+    ],
+    [
+      "no stepWeight, stepWeights or iterations",
+      (c) => delete c.spec.analysis.stepWeight,
+      /analysis needs one of stepWeight, stepWeights \(weighted canary\) or iterations/,
+    ],
+    [
+      "an interval that is not a duration",
+      (c) => (c.spec.analysis.interval = "often"),
+      /spec.analysis.interval in body should match/,
+    ],
+    [
+      "a target kind that is not a workload",
+      (c) => (c.spec.targetRef.kind = "Pod"),
+      /spec.targetRef.kind: Unsupported value: .*Pod.*supported values: .*Deployment.*DaemonSet/,
+    ],
+    [
+      "a weight above 100",
+      (c) => (c.spec.analysis.maxWeight = 150),
+      /spec.analysis.maxWeight: Invalid value: 150: spec.analysis.maxWeight in body should be less than or equal to 100/,
+    ],
+  ])(
+    "the CRD schema rejects a Canary with %s",
+    async (_label, mutate, message) => {
+      const canary = structuredClone(
+        named("structural", "podinfo"),
+      ) as unknown as Record<string, any>;
+      mutate(canary);
+      await expect(create(canary)).rejects.toMatchObject({
+        code: 422,
+        body: expect.stringMatching(message),
+      });
+    },
+  );
+
+  it.each<[string, string, (c: Canary) => void, RegExp]>([
+    [
+      "an unknown provider",
+      "unknown-provider",
+      (c) => (c.spec.provider = "istoi"),
+      /spec.provider: unknown provider "istoi"; supported: gloo, kubernetes/,
+    ],
+    [
+      "stepWeight above maxWeight",
+      "step-above-max",
+      (c) => (c.spec.analysis.stepWeight = 60),
+      /spec.analysis.stepWeight: stepWeight 60 is above maxWeight 50/,
+    ],
+    [
+      "a missing target",
+      "missing-target",
+      (c) => (c.spec.targetRef.name = "nope"),
+      /spec.targetRef.name: Deployment .*\/nope not found; create it or fix targetRef.name/,
+    ],
+    [
+      "a MetricTemplate that does not exist",
+      "missing-template",
+      (c) =>
+        (c.spec.analysis.metrics = [
+          {
+            name: "errors",
+            templateRef: { name: "error-rate" },
+            thresholdRange: { max: 1 },
+          },
+        ]),
+      /spec.analysis.metrics\[0\].templateRef: MetricTemplate .*\/error-rate not found/,
+    ],
+  ])(
+    "%s gets a condition and a Warning event naming the field, and nothing else changes",
+    async (_label, name, mutate, message) => {
+      await deployment(name);
+      const before = await api.apps.readNamespacedDeployment({
+        name,
+        namespace: ns.name,
+      });
+      const canary = named(name, name, mutate);
+      await api.createCanary(canary);
+
+      const status = await eventually(
+        async () => {
+          const s = await api.status(name);
+          return s.conditions?.[0]?.reason === "InvalidSpec" && s;
+        },
+        { what: `InvalidSpec condition on ${name}` },
+      );
+      expect(status.conditions?.[0]?.message).toMatch(message);
+      await eventually(
+        async () =>
+          (await api.eventMessages()).some(
+            (e) =>
+              e.type === "Warning" &&
+              e.reason === "InvalidSpec" &&
+              message.test(e.message),
+          ),
+        { what: "the InvalidSpec Warning event" },
+      );
+
+      const after = await api.apps.readNamespacedDeployment({
+        name,
+        namespace: ns.name,
+      });
+      expect(after.metadata?.generation).toBe(before.metadata?.generation);
+      expect(after.spec?.replicas).toBe(2);
+      const deployments = await api.apps.listNamespacedDeployment({
+        namespace: ns.name,
+      });
+      expect(deployments.items.map((d) => d.metadata?.name)).not.toContain(
+        `${name}-primary`,
+      );
+      const services = await api.core.listNamespacedService({
+        namespace: ns.name,
+      });
+      expect(services.items.map((s) => s.metadata?.name)).not.toContain(name);
+    },
+  );
+});
+
+describe("S5: progress deadline", () => {
+  it("rolls back when the canary's pods never become ready, saying why", async () => {
+    await deployment("stuck");
+    await api.createCanary(
+      named("stuck", "stuck", (c) => (c.spec.progressDeadlineSeconds = 4)),
+    );
+    await eventually(
+      async () => (await api.status("stuck")).phase === "Initialized",
+      { what: "stuck initialized" },
+    );
+
+    // A node selector no node matches: the new pods stay Pending, so the canary is never ready.
+    const d = await api.apps.readNamespacedDeployment({
+      name: "stuck",
+      namespace: ns.name,
+    });
+    d.spec!.template.spec!.nodeSelector = { "siskin.dev/no-such-node": "true" };
+    d.spec!.template.spec!.containers[0]!.image = podinfoImage("6.0.9");
+    await api.apps.replaceNamespacedDeployment({
+      name: "stuck",
+      namespace: ns.name,
+      body: d,
+    });
+
+    const status = await eventually(
+      async () => {
+        const s = await api.status("stuck");
+        return s.phase === "Failed" && s;
+      },
+      { timeoutMs: 30_000, what: "rollback after the deadline" },
+    );
+    expect(status.message).toMatch(
+      /canary Deployment .*stuck.*; progress deadline of 4s exceeded/,
+    );
+    expect(await api.weights("stuck")).toEqual([100, 0]);
+    expect(await api.image("stuck-primary")).toBe(podinfoImage("6.0.0"));
+  });
+});
+
+describe("operator endpoints", () => {
+  it("serves /healthz, /readyz and Flagger-named /metrics, and is still alive after all the bad input", async () => {
+    const port = await eventually(
+      async () => /"port":(\d+)/.exec(operator.logTail(200))?.[1],
+      { what: "the operator's port in its log" },
+    );
+    const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
+    expect((await get("/healthz")).status).toBe(200);
+    expect((await get("/readyz")).status).toBe(200);
+    const metrics = await (await get("/metrics")).text();
+    expect(metrics).toMatch(
+      /flagger_info\{version="0.1.0",mesh_provider="gloo"\} 1/,
+    );
+    expect(metrics).toMatch(
+      new RegExp(
+        `flagger_canary_status\\{name="stuck",namespace="${ns.name}"\\} 2`,
+      ),
+    );
+    expect(metrics).toMatch(
+      new RegExp(
+        `flagger_canary_failures_total\\{name="stuck",namespace="${ns.name}"\\} 1`,
+      ),
+    );
+    expect(operator.logTail(500)).not.toMatch(
+      /"level":(50|60).*(uncaught|crash)/i,
+    );
+  });
+});
