@@ -80,6 +80,21 @@ class Run {
 }
 
 describe("decide: weighted canary", () => {
+  it("keeps correcting drift at the current weights between steps and while idle", () => {
+    const run = new Run().tick();
+    run.tick();
+    expect(run.actions).toEqual([
+      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+    ]);
+    run.obs.targetRevision = "rev2";
+    run.tick().advance(10_000).tick();
+    run.advance(4_000).tick();
+    expect(run.actions).toEqual([
+      { type: "setRoutes", primaryWeight: 90, canaryWeight: 10 },
+    ]);
+    expect(run.status.canaryWeight).toBe(10);
+  });
+
   it("initializes once the primary is ready", () => {
     const run = new Run();
     run.obs.primary = {
@@ -122,8 +137,10 @@ describe("decide: weighted canary", () => {
       lastAppliedSpec: "rev2",
     });
     expect(run.types()).toContain("notify:newRevision");
-    run.tick(); // not due yet: nothing happens
-    expect(run.actions).toEqual([]);
+    run.tick(); // not due yet: only the current weights are re-asserted
+    expect(run.actions).toEqual([
+      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+    ]);
     run.advance(10_000).tick();
     expect(run.status.canaryWeight).toBe(10);
     run.advance(5_000).tick(); // half an interval: no step
@@ -149,7 +166,7 @@ describe("decide: weighted canary", () => {
       "event",
       "notify:promoted",
     ]);
-    expect(run.weights).toEqual([0, 0, 10, 20, 0, 0]);
+    expect(run.weights).toEqual([0, 0, 0, 10, 10, 20, 0, 0]);
   });
 
   it("counts failed checks and rolls back at the threshold, naming metric, value and threshold", () => {
@@ -251,7 +268,10 @@ describe("decide: weighted canary", () => {
     resumed.obs = run.obs;
     resumed.now = new Date(run.now.getTime() + 3_000); // restarted 3 s later
     resumed.tick();
-    expect(resumed.actions).toEqual([]); // the next step is not due yet
+    // The next step is not due yet: the recorded weight is kept, not reset or advanced.
+    expect(resumed.actions).toEqual([
+      { type: "setRoutes", primaryWeight: 90, canaryWeight: 10 },
+    ]);
     resumed.advance(7_000).tick();
     expect(resumed.status.canaryWeight).toBe(20);
   });

@@ -152,10 +152,12 @@ function initialize(input: DecideInput): Decision {
 function idle(input: DecideInput): Decision {
   const { observations, status } = input;
   if (observations.targetRevision === status.lastAppliedSpec) {
-    // Re-assert the steady state each time: corrects drift of the router objects.
+    // Re-assert the steady state every interval: corrects drift of the router objects and of the
+    // upstreamRef settings copied into them.
     return {
       status,
       actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],
+      requeueAfterMs: input.spec.intervalMs,
     };
   }
   const message = `New revision detected! Scaling up ${input.spec.targetName}.${input.canary.namespace}`;
@@ -237,7 +239,21 @@ function progress(input: DecideInput): Decision {
     };
   }
   const wait = msUntilDue(spec, status, input.now);
-  if (wait > 0) return { status, actions: [], requeueAfterMs: wait };
+  if (wait > 0) {
+    // Between steps, keep the router at the current weights (drift is corrected, never reset to 0).
+    const weight = status.canaryWeight ?? 0;
+    return {
+      status,
+      actions: [
+        {
+          type: "setRoutes",
+          primaryWeight: 100 - weight,
+          canaryWeight: weight,
+        },
+      ],
+      requeueAfterMs: wait,
+    };
+  }
   return analysisStep(input);
 }
 

@@ -16,6 +16,14 @@ import {
 } from "../support/cluster.ts";
 import { OperatorProcess } from "../support/operator.ts";
 
+/** A Canary as raw JSON, to break it in ways the typed one cannot express. */
+type LooseCanary = {
+  spec: {
+    targetRef?: Record<string, unknown>;
+    analysis: Record<string, unknown>;
+  };
+};
+
 let ns: Awaited<ReturnType<typeof createTestNamespace>>;
 let api: CanaryApi;
 let operator: OperatorProcess;
@@ -69,7 +77,7 @@ describe("S12: bad input", () => {
       body,
     });
 
-  it.each<[string, (c: Record<string, any>) => void, RegExp]>([
+  it.each<[string, (c: LooseCanary) => void, RegExp]>([
     [
       "no targetRef",
       (c) => delete c.spec.targetRef,
@@ -87,7 +95,7 @@ describe("S12: bad input", () => {
     ],
     [
       "a target kind that is not a workload",
-      (c) => (c.spec.targetRef.kind = "Pod"),
+      (c) => (c.spec.targetRef!.kind = "Pod"),
       /spec.targetRef.kind: Unsupported value: .*Pod.*supported values: .*Deployment.*DaemonSet/,
     ],
     [
@@ -100,7 +108,7 @@ describe("S12: bad input", () => {
     async (_label, mutate, message) => {
       const canary = structuredClone(
         named("structural", "podinfo"),
-      ) as unknown as Record<string, any>;
+      ) as unknown as LooseCanary;
       mutate(canary);
       await expect(create(canary)).rejects.toMatchObject({
         code: 422,

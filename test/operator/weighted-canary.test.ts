@@ -2,7 +2,7 @@
 // Envoy-named series the test controls, a local Slack receiver, and the real operator process.
 // The tests run in order on one namespace, like the seed's story: initialize, promote, roll back, ...
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AutoscalingV2Api } from "@kubernetes/client-node";
+import { AutoscalingV2Api, CustomObjectsApi } from "@kubernetes/client-node";
 import {
   podinfoCanary,
   podinfoDeployment,
@@ -29,6 +29,33 @@ const prometheus = new LocalPrometheus();
 const slack = new SlackReceiver();
 let operator: OperatorProcess;
 let canaryCluster = "";
+const upstreamApi = {
+  group: "gloo.solo.io",
+  version: "v1",
+  plural: "upstreams",
+};
+const upstreams = () => kubeConfig().makeApiClient(CustomObjectsApi);
+/** A user's Upstream whose connection settings the Canary's upstreamRef asks to copy. */
+const settingsUpstream = (maxRequests: number) => ({
+  apiVersion: "gloo.solo.io/v1",
+  kind: "Upstream",
+  metadata: { name: "podinfo-settings" },
+  spec: {
+    useHttp2: true,
+    connectionConfig: { maxRequestsPerConnection: maxRequests },
+    static: { hosts: [{ addr: "example.invalid", port: 80 }] },
+  },
+});
+type UpstreamObject = {
+  metadata: { resourceVersion: string };
+  spec: Record<string, unknown>;
+};
+const readUpstream = async (name: string) =>
+  (await upstreams().getNamespacedCustomObject({
+    ...upstreamApi,
+    namespace: ns.name,
+    name,
+  })) as UpstreamObject;
 
 async function waitForPhase(phase: string, timeoutMs = 60_000): Promise<void> {
   await eventually(async () => (await api.status()).phase === phase, {
@@ -74,7 +101,18 @@ describe("weighted canary on Gloo", () => {
         namespace: ns.name,
         body: podinfoHpa(ns.name),
       });
-    await api.createCanary(podinfoCanary(ns.name));
+    await upstreams().createNamespacedCustomObject({
+      ...upstreamApi,
+      namespace: ns.name,
+      body: settingsUpstream(7),
+    });
+    const canary = podinfoCanary(ns.name);
+    canary.spec.upstreamRef = {
+      apiVersion: "gloo.solo.io/v1",
+      kind: "Upstream",
+      name: "podinfo-settings",
+    };
+    await api.createCanary(canary);
     await waitForPhase("Initialized");
 
     const primary = await api.apps.readNamespacedDeployment({
@@ -115,6 +153,21 @@ describe("weighted canary on Gloo", () => {
       "podinfo-canary": { app: "podinfo" },
     });
     expect(await api.weights()).toEqual([100, 0]);
+    for (const role of ["primary", "canary"]) {
+      const upstream = await readUpstream(
+        `${ns.name}-podinfo-${role}upstream-9898`,
+      );
+      // Settings copied from upstreamRef; where endpoints come from is Siskin's own (kube, not static).
+      expect(upstream.spec).toEqual({
+        useHttp2: true,
+        connectionConfig: { maxRequestsPerConnection: 7 },
+        kube: {
+          serviceName: `podinfo-${role}`,
+          serviceNamespace: ns.name,
+          servicePort: 9898,
+        },
+      });
+    }
     const hpa = await kubeConfig()
       .makeApiClient(AutoscalingV2Api)
       .readNamespacedHorizontalPodAutoscaler({
@@ -252,5 +305,64 @@ describe("weighted canary on Gloo", () => {
     expect(await api.weights()).toEqual([100, 0]);
     await waitForPhase("Succeeded", 120_000);
     expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.4"));
+  });
+
+  it("corrects drift of the RouteTable and keeps upstreamRef settings in sync", async () => {
+    const custom = kubeConfig().makeApiClient(CustomObjectsApi);
+    const table = (await custom.getNamespacedCustomObject({
+      group: "gateway.solo.io",
+      version: "v1",
+      plural: "routetables",
+      namespace: ns.name,
+      name: "podinfo",
+    })) as {
+      spec: {
+        routes: {
+          routeAction: { multi: { destinations: { weight: number }[] } };
+        }[];
+      };
+    };
+    const destinations = table.spec.routes[0]!.routeAction.multi.destinations;
+    destinations[0]!.weight = 30;
+    destinations[1]!.weight = 70;
+    await custom.replaceNamespacedCustomObject({
+      group: "gateway.solo.io",
+      version: "v1",
+      plural: "routetables",
+      namespace: ns.name,
+      name: "podinfo",
+      body: table,
+    });
+    expect(await api.weights()).toEqual([30, 70]);
+    await eventually(
+      async () => JSON.stringify(await api.weights()) === "[100,0]",
+      { what: "drift corrected to 100/0" },
+    );
+
+    const settings = await readUpstream("podinfo-settings");
+    await upstreams().replaceNamespacedCustomObject({
+      ...upstreamApi,
+      namespace: ns.name,
+      name: "podinfo-settings",
+      body: {
+        ...settingsUpstream(9),
+        metadata: {
+          name: "podinfo-settings",
+          resourceVersion: settings.metadata.resourceVersion,
+        },
+      },
+    });
+    await eventually(
+      async () => {
+        const copied = await readUpstream(
+          `${ns.name}-podinfo-canaryupstream-9898`,
+        );
+        return (
+          JSON.stringify(copied.spec.connectionConfig) ===
+          '{"maxRequestsPerConnection":9}'
+        );
+      },
+      { what: "the copied settings to follow the upstreamRef" },
+    );
   });
 });
