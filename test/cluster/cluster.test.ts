@@ -1,5 +1,6 @@
 // Acceptance for the local control plane: the real controllers, kwok and the real Gloo CRD schemas.
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -15,6 +16,7 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
+import { repoRoot } from "./cluster.ts";
 
 const run = promisify(execFile);
 let namespace: { name: string; dispose: () => Promise<void> };
@@ -151,6 +153,26 @@ describe("local cluster", () => {
         },
       },
     };
+
+    it("is installed exactly as the file says, x-kubernetes-* keys included", async () => {
+      const custom = kubeConfig().makeApiClient(CustomObjectsApi);
+      const stored = await custom.getClusterCustomObject({
+        group: "apiextensions.k8s.io",
+        version: "v1",
+        plural: "customresourcedefinitions",
+        name: "routetables.gateway.solo.io",
+      });
+      const count = (text: string) =>
+        text.split("x-kubernetes-preserve-unknown-fields").length - 1;
+      const dir =
+        process.env.GLOO_CRDS_DIR ?? join(repoRoot, "../shared/gloo-crds");
+      const file = readFileSync(
+        join(dir, "gateway.solo.io_v1_RouteTable.yaml"),
+        "utf8",
+      );
+      expect(count(JSON.stringify(stored))).toBe(count(file));
+      expect(count(file)).toBeGreaterThan(0);
+    });
 
     it("prunes a misspelled field and keeps the real ones", async () => {
       const custom = kubeConfig().makeApiClient(CustomObjectsApi);

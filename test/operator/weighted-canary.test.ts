@@ -91,9 +91,22 @@ afterAll(async () => {
 
 describe("weighted canary on Gloo", () => {
   it("S1: initializes primary, Services, Upstreams, RouteTable and HPA, and scales the target to zero", async () => {
+    await api.core.createNamespacedConfigMap({
+      namespace: ns.name,
+      body: {
+        metadata: { name: "podinfo-config" },
+        data: { message: "hello" },
+      },
+    });
+    const deployment = podinfoDeployment(ns.name);
+    const pod = deployment.spec!.template.spec!;
+    pod.volumes = [{ name: "config", configMap: { name: "podinfo-config" } }];
+    pod.containers[0]!.volumeMounts = [
+      { name: "config", mountPath: "/etc/podinfo" },
+    ];
     await api.apps.createNamespacedDeployment({
       namespace: ns.name,
-      body: podinfoDeployment(ns.name),
+      body: deployment,
     });
     await kubeConfig()
       .makeApiClient(AutoscalingV2Api)
@@ -130,6 +143,18 @@ describe("weighted canary on Gloo", () => {
       name: "podinfo",
       controller: true,
     });
+    // The mounted ConfigMap is copied as -primary, the primary uses the copy, and its checksum is tracked.
+    expect(primary.spec?.template.spec?.volumes?.[0]?.configMap?.name).toBe(
+      "podinfo-config-primary",
+    );
+    const copy = await api.core.readNamespacedConfigMap({
+      name: "podinfo-config-primary",
+      namespace: ns.name,
+    });
+    expect(copy.data).toEqual({ message: "hello" });
+    expect(Object.keys((await api.status()).trackedConfigs ?? {})).toEqual([
+      "configmap/podinfo-config",
+    ]);
     await eventually(
       async () =>
         (
@@ -325,15 +350,19 @@ describe("weighted canary on Gloo", () => {
     const destinations = table.spec.routes[0]!.routeAction.multi.destinations;
     destinations[0]!.weight = 30;
     destinations[1]!.weight = 70;
-    await custom.replaceNamespacedCustomObject({
+    const drifted = (await custom.replaceNamespacedCustomObject({
       group: "gateway.solo.io",
       version: "v1",
       plural: "routetables",
       namespace: ns.name,
       name: "podinfo",
       body: table,
-    });
-    expect(await api.weights()).toEqual([30, 70]);
+    })) as typeof table;
+    // The drift was stored (the operator may already have corrected it when the test reads it back).
+    const stored = drifted.spec.routes[0]!.routeAction.multi.destinations.map(
+      (d) => d.weight,
+    );
+    expect(stored).toEqual([30, 70]);
     await eventually(
       async () => JSON.stringify(await api.weights()) === "[100,0]",
       { what: "drift corrected to 100/0" },
