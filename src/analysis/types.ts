@@ -29,19 +29,34 @@ export interface DecideInput {
   status: CanaryStatus;
   observations: Observations;
   now: Date;
+  /** The Canary is being deleted and Siskin's finalizer (revertOnDeletion) is on it. */
+  deleting?: boolean;
   /** Canary name/namespace for messages. */
   canary: { name: string; namespace: string };
 }
 
 export type NotificationKind =
-  "initialized" | "newRevision" | "promoted" | "rollback" | "restart";
+  | "initialized"
+  | "newRevision"
+  | "promoted"
+  | "rollback"
+  | "restart"
+  | "skipped"
+  | "terminated";
 
 export type Action =
   /** Create or update the primary Deployment, the Services, the primary HPA and config copies. */
   | { type: "ensurePrimary" }
-  /** Create or update the router objects with these absolute weights. */
-  | { type: "setRoutes"; primaryWeight: number; canaryWeight: number }
+  /** Create or update the router objects with these absolute weights; abTest routes matching requests to the canary. */
+  | {
+      type: "setRoutes";
+      primaryWeight: number;
+      canaryWeight: number;
+      abTest?: boolean;
+    }
   | { type: "scaleTarget"; to: "zero" | "up" }
+  /** Canary deleted with revertOnDeletion: target scaled back up, apex Service to the target, router objects removed. */
+  | { type: "revert" }
   /** Copy the target's pod template (and configs, HPA) to the primary. */
   | { type: "promote" }
   | {

@@ -231,6 +231,7 @@ export interface Canary {
     annotations?: Record<string, string>;
     finalizers?: string[];
     deletionTimestamp?: string | Date;
+    creationTimestamp?: string | Date;
   };
   spec: CanarySpec;
   status?: CanaryStatus;

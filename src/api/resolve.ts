@@ -9,6 +9,14 @@ export interface Issue {
   message: string;
 }
 
+export type HeaderMatch = {
+  exact?: string;
+  prefix?: string;
+  suffix?: string;
+  regex?: string;
+};
+export type HeaderMatchSet = Record<string, HeaderMatch>;
+
 export type Strategy = "canary" | "blueGreen" | "abTesting";
 
 export const builtinMetricNames = [
@@ -47,6 +55,8 @@ export interface ResolvedSpec {
   progressDeadlineSeconds: number;
   metrics: ResolvedMetric[];
   webhooks: CanaryWebhook[];
+  /** A/B: request matches that go to the canary (header name -> exact/prefix/suffix/regex). */
+  match: HeaderMatchSet[];
   skipAnalysis: boolean;
   suspend: boolean;
   revertOnDeletion: boolean;
@@ -159,6 +169,7 @@ export function resolveCanarySpec(
       progressDeadlineSeconds: spec.progressDeadlineSeconds ?? 600,
       metrics,
       webhooks,
+      match: (analysis.match ?? []).map((m) => m.headers ?? {}),
       skipAnalysis: spec.skipAnalysis ?? false,
       suspend: spec.suspend ?? false,
       revertOnDeletion: spec.revertOnDeletion ?? false,

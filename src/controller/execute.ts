@@ -27,7 +27,7 @@ export interface ExecuteContext {
 
 export type WorkloadAction = Extract<
   Action,
-  { type: "ensurePrimary" | "setRoutes" | "scaleTarget" | "promote" }
+  { type: "ensurePrimary" | "setRoutes" | "scaleTarget" | "promote" | "revert" }
 >;
 
 export function isWorkloadAction(action: Action): action is WorkloadAction {
@@ -49,6 +49,8 @@ export async function execute(
         { canary: ctx.canary, spec: ctx.spec },
         action,
       );
+    case "revert":
+      return revert(ctx);
     case "scaleTarget":
       return scaleTarget(ctx, action.to === "zero" ? 0 : scaleUpReplicas(ctx));
   }
@@ -101,4 +103,24 @@ async function scaleTarget(
     },
     spec: { replicas },
   } as KubernetesObject);
+}
+
+/**
+ * revertOnDeletion: the target takes over again. It is scaled back up, the apex Service selects its
+ * pods and loses its ownerReference (so it outlives the Canary), and the router objects are removed.
+ */
+async function revert(ctx: ExecuteContext): Promise<void> {
+  const { canary, spec, observed } = ctx;
+  await scaleTarget(ctx, scaleUpReplicas(ctx));
+  const apex = services(canary, spec, observed.selector)[0];
+  if (apex?.spec && apex.metadata) {
+    apex.spec.selector = { [observed.selector.key]: observed.selector.value };
+    apex.metadata.labels = {
+      ...apex.metadata.labels,
+      [observed.selector.key]: observed.selector.value,
+    };
+    delete apex.metadata.ownerReferences;
+    await ctx.writer.apply(apex);
+  }
+  await ctx.router.finalize({ canary, spec });
 }

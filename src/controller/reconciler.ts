@@ -22,6 +22,13 @@ import { primaryName } from "../workloads/names.ts";
 import type { Caches } from "./caches.ts";
 import { execute, isWorkloadAction } from "./execute.ts";
 import { observe } from "./observe.ts";
+import {
+  hasFinalizer,
+  isDeleting,
+  managingCanary,
+  wantedFinalizers,
+  withoutFinalizer,
+} from "./finalizer.ts";
 
 export interface ReconcilerDeps {
   caches: Caches;
@@ -59,14 +66,46 @@ export function createReconciler(
       defaultMetricsServer: deps.config.metricsServer,
       minIntervalMs: deps.config.minAnalysisIntervalMs,
     });
-    if (!resolved.ok) return reportInvalid(deps, canary, resolved.issues, log);
+    const deleting = isDeleting(canary);
+    if (deleting && !hasFinalizer(canary)) return; // plain deletion: the garbage collector removes what it owned
+    if (!resolved.ok) {
+      if (deleting) return releaseFinalizer(deps, canary);
+      return reportInvalid(deps, canary, resolved.issues, log);
+    }
     const spec = resolved.spec;
+    if (!deleting) {
+      const finalizers = wantedFinalizers(canary, spec.revertOnDeletion);
+      if (finalizers) {
+        // The update event of this write brings the Canary back to the queue.
+        return deps.writer.setCanaryFinalizers(
+          namespace,
+          name,
+          canary.metadata.resourceVersion ?? "",
+          finalizers,
+        );
+      }
+      const manager = managingCanary(
+        deps.caches.canaries.list(namespace),
+        spec.targetName,
+      );
+      if (manager && manager.metadata.name !== name) {
+        const message = `Deployment ${namespace}/${spec.targetName} is already managed by Canary ${manager.metadata.name}; delete this Canary or point targetRef at another Deployment`;
+        return reportInvalid(
+          deps,
+          canary,
+          [{ path: "spec.targetRef.name", message }],
+          log,
+        );
+      }
+    }
     const observedResult = observe(canary, spec, deps.caches, {
       selectorLabels: deps.config.selectorLabels,
       configTracking: deps.config.enableConfigTracking,
     });
-    if (!observedResult.ok)
+    if (!observedResult.ok) {
+      if (deleting) return releaseFinalizer(deps, canary);
       return reportInvalid(deps, canary, observedResult.issues, log);
+    }
     const observed = observedResult.observed;
 
     const input: DecideInput = {
@@ -75,6 +114,7 @@ export function createReconciler(
       observations: observed.observations,
       now: deps.clock.now(),
       canary: { name, namespace },
+      deleting,
     };
     if (wantsChecks(input)) {
       const checks = await runChecks({
@@ -120,6 +160,7 @@ export function createReconciler(
         );
     }
     await tell(deps, canary, spec.targetName, decision.actions, log);
+    if (deleting) return releaseFinalizer(deps, canary);
     record(deps, canary, status, next, spec.targetName);
     return decision.requeueAfterMs !== undefined
       ? { requeueAfterMs: decision.requeueAfterMs }
@@ -250,5 +291,19 @@ async function reportInvalid(
     "Warning",
     "InvalidSpec",
     message,
+  );
+}
+
+/** Lets the API server finish deleting the Canary (after the revert, or when it cannot be reverted). */
+async function releaseFinalizer(
+  deps: ReconcilerDeps,
+  canary: Canary,
+): Promise<void> {
+  const { namespace, name, resourceVersion } = canary.metadata;
+  await deps.writer.setCanaryFinalizers(
+    namespace,
+    name,
+    resourceVersion ?? "",
+    withoutFinalizer(canary),
   );
 }

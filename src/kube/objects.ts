@@ -23,6 +23,13 @@ export interface ObjectWriter {
     name: string,
     status: unknown,
   ): Promise<void>;
+  /** Replace a Canary's finalizers, guarded by resourceVersion (a conflict is retried by the queue). */
+  setCanaryFinalizers(
+    namespace: string,
+    name: string,
+    resourceVersion: string | undefined,
+    finalizers: string[],
+  ): Promise<void>;
 }
 
 export function kubeObjectWriter(kc: KubeConfig): ObjectWriter {
@@ -59,6 +66,31 @@ export function kubeObjectWriter(kc: KubeConfig): ObjectWriter {
         if (statusCode(error) !== 404)
           throw toSiskinError(`delete ${describe(object)}`, error);
       }
+    },
+    setCanaryFinalizers: async (
+      namespace,
+      name,
+      resourceVersion,
+      finalizers,
+    ) => {
+      await wrap(`update finalizers of canary ${namespace}/${name}`, () =>
+        custom.patchNamespacedCustomObject(
+          {
+            group: "flagger.app",
+            version: "v1beta1",
+            plural: "canaries",
+            namespace,
+            name,
+            body: {
+              metadata: {
+                ...(resourceVersion ? { resourceVersion } : {}),
+                finalizers,
+              },
+            },
+          },
+          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+        ),
+      );
     },
     patchCanaryStatus: async (namespace, name, status) => {
       await wrap(`update status of canary ${namespace}/${name}`, () =>

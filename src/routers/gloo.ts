@@ -13,6 +13,7 @@ import {
   primaryServiceName,
 } from "../workloads/names.ts";
 import { SiskinError } from "../util/errors.ts";
+import { abTestRoutes, weightedRoute } from "./gloo-routes.ts";
 import type { Router, RouterContext, Weights } from "./types.ts";
 
 export const upstreamName = (
@@ -124,6 +125,8 @@ export function glooRouter(kc: KubeConfig, writer: ObjectWriter): Router {
         },
       },
     });
+    const primary = destination("primary", weights.primaryWeight);
+    const canaryDestination = destination("canary", weights.canaryWeight);
     return {
       apiVersion: "gateway.solo.io/v1",
       kind: "RouteTable",
@@ -133,19 +136,9 @@ export function glooRouter(kc: KubeConfig, writer: ObjectWriter): Router {
         ownerReferences: ownedBy(canary),
       },
       spec: {
-        routes: [
-          {
-            inheritablePathMatchers: true,
-            routeAction: {
-              multi: {
-                destinations: [
-                  destination("primary", weights.primaryWeight),
-                  destination("canary", weights.canaryWeight),
-                ],
-              },
-            },
-          },
-        ],
+        routes: weights.abTest
+          ? abTestRoutes(spec.match, primary, canaryDestination)
+          : [weightedRoute([primary, canaryDestination])],
       },
     };
   }
@@ -168,7 +161,7 @@ export function glooRouter(kc: KubeConfig, writer: ObjectWriter): Router {
         })) as RouteTable;
         const destinations =
           (
-            table.spec.routes[0]?.routeAction as {
+            table.spec.routes[table.spec.routes.length - 1]?.routeAction as {
               multi?: {
                 destinations?: {
                   weight?: number;

@@ -5,6 +5,8 @@ import type { ResolvedSpec } from "../api/resolve.ts";
 export interface Weights {
   primaryWeight: number;
   canaryWeight: number;
+  /** A/B testing: requests matching spec.analysis.match go to the canary, the rest to the primary. */
+  abTest?: boolean;
 }
 
 export interface RouterContext {

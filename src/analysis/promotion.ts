@@ -1,0 +1,127 @@
+// Promotion, finalisation and rollback: the end of a run.
+import type { CanaryStatus } from "../api/canary.ts";
+import {
+  event,
+  msUntilDue,
+  readinessPollMs,
+  ref,
+  withPhase,
+} from "./status.ts";
+import type { Decision, DecideInput } from "./types.ts";
+
+/** Copy the target to the primary and enter Promoting. */
+export function startPromotion(
+  input: DecideInput,
+  status: CanaryStatus,
+  extra: Decision["actions"] = [],
+): Decision {
+  const { spec, canary } = input;
+  const message = `Copying ${spec.targetName}.${canary.namespace} template spec to ${spec.targetName}-primary.${canary.namespace}`;
+  return {
+    status: withPhase(input, status, "Promoting", message),
+    actions: [...extra, { type: "promote" }, event(message)],
+    requeueAfterMs: readinessPollMs,
+  };
+}
+
+/** Promoting: wait for the primary rollout, then shift traffic back (gradually with stepWeightPromotion). */
+export function promoting(input: DecideInput): Decision {
+  const { observations, status, spec } = input;
+  if (!observations.primary.ready) {
+    return {
+      status,
+      actions: [{ type: "promote" }],
+      requeueAfterMs: readinessPollMs,
+    };
+  }
+  const weight = status.canaryWeight ?? 0;
+  if (
+    spec.stepWeightPromotion > 0 &&
+    spec.strategy === "canary" &&
+    weight > 0
+  ) {
+    const wait = msUntilDue(spec, status, input.now);
+    if (wait > 0) {
+      return {
+        status,
+        actions: [
+          {
+            type: "setRoutes",
+            primaryWeight: 100 - weight,
+            canaryWeight: weight,
+          },
+        ],
+        requeueAfterMs: wait,
+      };
+    }
+    const next = Math.max(0, weight - spec.stepWeightPromotion);
+    const message = `Advance ${ref(input)} primary weight ${100 - next}`;
+    const stepped = {
+      ...status,
+      canaryWeight: next,
+      lastStepTime: input.now.toISOString(),
+    };
+    if (next > 0) {
+      return {
+        status: withPhase(input, stepped, "Promoting", message),
+        actions: [
+          { type: "setRoutes", primaryWeight: 100 - next, canaryWeight: next },
+          event(message),
+        ],
+        requeueAfterMs: spec.intervalMs,
+      };
+    }
+  }
+  const message = `Routing all traffic to primary ${spec.targetName}-primary.${input.canary.namespace}`;
+  return {
+    status: withPhase(
+      input,
+      { ...status, canaryWeight: 0 },
+      "Finalising",
+      message,
+    ),
+    actions: [
+      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+      event(message),
+    ],
+    requeueAfterMs: readinessPollMs,
+  };
+}
+
+export function finalise(input: DecideInput): Decision {
+  const message = `Promotion completed! Scaling down ${input.spec.targetName}.${input.canary.namespace}`;
+  const status = {
+    ...input.status,
+    canaryWeight: 0,
+    lastPromotedSpec: input.status.lastAppliedSpec,
+  };
+  return {
+    status: withPhase(input, status, "Succeeded", message),
+    actions: [
+      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+      { type: "scaleTarget", to: "zero" },
+      event(message),
+      { type: "notify", kind: "promoted", severity: "info", message },
+    ],
+    requeueAfterMs: input.spec.intervalMs,
+  };
+}
+
+export function rollback(input: DecideInput, reason: string): Decision {
+  const message = `Rolling back ${ref(input)}: ${reason}`;
+  const status = {
+    ...input.status,
+    canaryWeight: 0,
+    lastStepTime: input.now.toISOString(),
+  };
+  return {
+    status: withPhase(input, status, "Failed", message),
+    actions: [
+      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+      { type: "scaleTarget", to: "zero" },
+      event(message, "Warning"),
+      { type: "notify", kind: "rollback", severity: "error", message, reason },
+    ],
+    requeueAfterMs: input.spec.intervalMs,
+  };
+}
