@@ -299,11 +299,13 @@ async function releaseFinalizer(
   deps: ReconcilerDeps,
   canary: Canary,
 ): Promise<void> {
-  const { namespace, name, resourceVersion } = canary.metadata;
+  const { namespace, name } = canary.metadata;
+  // No resourceVersion guard: this reconcile's own status write has already moved it on, and the only
+  // change made is to drop Siskin's finalizer from the list.
   await deps.writer.setCanaryFinalizers(
     namespace,
     name,
-    resourceVersion ?? "",
+    undefined,
     withoutFinalizer(canary),
   );
 }
