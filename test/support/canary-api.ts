@@ -138,3 +138,24 @@ export class WeightRecorder {
     clearTimeout(this.timer);
   }
 }
+
+/** Polls a Canary's status and records each distinct phase it goes through, in order. */
+export class PhaseRecorder {
+  readonly seen: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  start(api: CanaryApi, name = "podinfo"): void {
+    const poll = async (): Promise<void> => {
+      const phase = (await api.status(name).catch(() => ({ phase: undefined })))
+        .phase;
+      if (phase && this.seen[this.seen.length - 1] !== phase)
+        this.seen.push(phase);
+      this.timer = setTimeout(() => void poll(), 50);
+    };
+    void poll();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
