@@ -16,7 +16,7 @@ import { createRootLogger } from "./telemetry/logger.ts";
 import { Recorder } from "./telemetry/recorder.ts";
 import { createHttpServer } from "./telemetry/server.ts";
 import { systemClock } from "./util/clock.ts";
-import { errorMessage, isRetriable } from "./util/errors.ts";
+import { errorMessage, isRetriable, SiskinError } from "./util/errors.ts";
 
 export const version = "0.1.0";
 
@@ -57,6 +57,14 @@ async function main(): Promise<void> {
     clock,
     concurrency: 4,
     onError: (key, error) => {
+      // A Canary deleted while its reconcile ran (a cache a moment behind) is not a failure.
+      if (error instanceof SiskinError && error.code === "NOT_FOUND") {
+        queueLog.debug(
+          { canary: key, err: errorMessage(error) },
+          "object gone during reconcile",
+        );
+        return false;
+      }
       const retriable = isRetriable(error);
       queueLog.error(
         { canary: key, err: errorMessage(error), retriable },

@@ -25,15 +25,22 @@ export interface ExecuteContext {
   includeLabelPrefix: readonly string[];
 }
 
+/** The actions this module carries out; the type is derived from the list, so they cannot disagree. */
+const workloadActionTypes = [
+  "ensurePrimary",
+  "setRoutes",
+  "scaleTarget",
+  "promote",
+  "revert",
+] as const;
+
 export type WorkloadAction = Extract<
   Action,
-  { type: "ensurePrimary" | "setRoutes" | "scaleTarget" | "promote" | "revert" }
+  { type: (typeof workloadActionTypes)[number] }
 >;
 
 export function isWorkloadAction(action: Action): action is WorkloadAction {
-  return ["ensurePrimary", "setRoutes", "scaleTarget", "promote"].includes(
-    action.type,
-  );
+  return (workloadActionTypes as readonly string[]).includes(action.type);
 }
 
 export async function execute(
@@ -89,11 +96,14 @@ function scaleUpReplicas(ctx: ExecuteContext): number {
   return hpa?.spec?.minReplicas ?? (ctx.observed.primary?.spec?.replicas || 1);
 }
 
+/**
+ * Always written, never skipped by comparing with the cache: scaling happens only on transitions, and a
+ * cache a moment behind (just after initialization scaled to zero) would otherwise skip a needed write.
+ */
 async function scaleTarget(
   ctx: ExecuteContext,
   replicas: number,
 ): Promise<void> {
-  if (ctx.observed.target.spec?.replicas === replicas) return;
   await ctx.writer.mergePatch({
     apiVersion: "apps/v1",
     kind: "Deployment",

@@ -144,8 +144,11 @@ export function createReconciler(
       router,
       includeLabelPrefix: deps.config.includeLabelPrefix,
     };
-    for (const action of decision.actions)
-      if (isWorkloadAction(action)) await execute(action, ctx);
+    for (const action of decision.actions) {
+      if (!isWorkloadAction(action)) continue;
+      log.debug({ action }, "carrying out action");
+      await execute(action, ctx);
+    }
 
     const next: CanaryStatus = {
       ...decision.status,

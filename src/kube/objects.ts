@@ -138,6 +138,8 @@ function toSiskinError(what: string, error: unknown): SiskinError {
       return body;
     }
   })();
+  if (code === 404)
+    return new SiskinError("NOT_FOUND", `${what}: not found`, { cause: error });
   if (code === 409)
     return new SiskinError("KUBE_CONFLICT", `${what}: conflict, will retry`, {
       cause: error,

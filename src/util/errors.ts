@@ -3,6 +3,7 @@ export type ErrorCode =
   | "INVALID_SPEC"
   | "TARGET_NOT_FOUND"
   | "KUBE_CONFLICT"
+  | "NOT_FOUND"
   | "KUBE_API"
   | "PROVIDER_UNAVAILABLE"
   | "PROVIDER_QUERY"

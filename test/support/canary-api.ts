@@ -159,3 +159,27 @@ export class PhaseRecorder {
     clearTimeout(this.timer);
   }
 }
+
+/** Merge-patches a Canary's spec (as `kubectl patch --type merge` would). */
+export async function patchCanarySpec(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<void> {
+  const { PatchStrategy, setHeaderOptions } =
+    await import("@kubernetes/client-node");
+  await kc
+    .makeApiClient(CustomObjectsApi)
+    .patchNamespacedCustomObject(
+      {
+        group: "flagger.app",
+        version: "v1beta1",
+        plural: "canaries",
+        namespace,
+        name,
+        body: { spec },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+}
