@@ -169,17 +169,15 @@ export async function patchCanarySpec(
 ): Promise<void> {
   const { PatchStrategy, setHeaderOptions } =
     await import("@kubernetes/client-node");
-  await kc
-    .makeApiClient(CustomObjectsApi)
-    .patchNamespacedCustomObject(
-      {
-        group: "flagger.app",
-        version: "v1beta1",
-        plural: "canaries",
-        namespace,
-        name,
-        body: { spec },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
+  await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+    {
+      group: "flagger.app",
+      version: "v1beta1",
+      plural: "canaries",
+      namespace,
+      name,
+      body: { spec },
+    },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
 }
