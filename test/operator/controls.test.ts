@@ -69,7 +69,7 @@ describe("S11: controls", () => {
     canary.spec.skipAnalysis = true;
     await initializePodinfo(s, canary);
     const phases = new PhaseRecorder();
-    phases.start(s.api);
+    await phases.start(s.api);
     await s.api.setImage("podinfo", podinfoImage("6.0.1"));
     await s.waitForPhase("Succeeded");
     phases.stop();

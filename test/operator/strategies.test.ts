@@ -85,7 +85,7 @@ describe("S6: A/B testing on Gloo", () => {
     });
     await initializePodinfo(s, canary);
     const phases = new PhaseRecorder();
-    phases.start(s.api);
+    await phases.start(s.api);
     await s.api.setImage("podinfo", podinfoImage("6.0.1"));
 
     const during = await eventually(
@@ -154,7 +154,7 @@ describe("S7: blue/green on the kubernetes provider", () => {
     canary.spec.provider = "kubernetes";
     await initializePodinfo(s, canary);
     const phases = new PhaseRecorder();
-    phases.start(s.api);
+    await phases.start(s.api);
     await s.api.setImage("podinfo", podinfoImage("6.0.1"));
     await eventually(
       async () =>
@@ -252,7 +252,7 @@ describe("S8: config change, and HPA changes carried at promotion", () => {
       body: hpa,
     });
     const phases = new PhaseRecorder();
-    phases.start(s.api);
+    await phases.start(s.api);
     await s.api.core.replaceNamespacedConfigMap({
       name: "podinfo-config",
       namespace: s.ns,

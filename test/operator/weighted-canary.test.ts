@@ -220,7 +220,7 @@ describe("weighted canary on Gloo", () => {
 
   it("S2: steps 5..50 on the RouteTable, survives an operator kill mid-analysis, and promotes", async () => {
     const recorder = new WeightRecorder();
-    recorder.start(api);
+    await recorder.start(api);
     const changedAt = Date.now();
     await api.setImage("podinfo", podinfoImage("6.0.1"));
     // Watch-driven: an idle canary has no timer, so only the Deployment watch can start the run this fast.

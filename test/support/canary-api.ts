@@ -3,6 +3,7 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  Watch,
   type KubeConfig,
 } from "@kubernetes/client-node";
 import type { Canary, CanaryStatus } from "../../src/api/canary.ts";
@@ -12,8 +13,10 @@ export class CanaryApi {
   readonly apps;
   readonly core;
   readonly namespace: string;
+  readonly kc: KubeConfig;
 
   constructor(kc: KubeConfig, namespace: string) {
+    this.kc = kc;
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
@@ -44,31 +47,14 @@ export class CanaryApi {
   /** [primary, canary] weights from the RouteTable on the API server, or undefined if absent. */
   async weights(name = "podinfo"): Promise<[number, number] | undefined> {
     try {
-      const table = (await this.custom.getNamespacedCustomObject({
+      const table = await this.custom.getNamespacedCustomObject({
         group: "gateway.solo.io",
         version: "v1",
         namespace: this.namespace,
         plural: "routetables",
         name,
-      })) as {
-        spec: {
-          routes: {
-            routeAction: {
-              multi: {
-                destinations: {
-                  weight: number;
-                  destination: { upstream: { name: string } };
-                }[];
-              };
-            };
-          }[];
-        };
-      };
-      const d = table.spec.routes[0]?.routeAction.multi.destinations ?? [];
-      const find = (role: string) =>
-        d.find((x) => x.destination.upstream.name.includes(`-${role}upstream-`))
-          ?.weight ?? 0;
-      return [find("primary"), find("canary")];
+      });
+      return weightsOf(table as RouteTableObject);
     } catch {
       return undefined;
     }
@@ -119,44 +105,79 @@ export class CanaryApi {
   }
 }
 
-/** Polls the RouteTable and records each distinct canary weight it goes through, in order. */
+/** Watches the RouteTable and records each distinct canary weight it goes through, in order. */
 export class WeightRecorder {
   readonly seen: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private request: { abort(): void } | undefined;
 
-  start(api: CanaryApi): void {
-    const poll = async (): Promise<void> => {
-      const w = await api.weights();
-      if (w && this.seen[this.seen.length - 1] !== w[1]) this.seen.push(w[1]);
-      if (w && w[0] + w[1] !== 100) this.seen.push(Number.NaN); // never a split that does not add up
-      this.timer = setTimeout(() => void poll(), 100);
-    };
-    void poll();
+  async start(api: CanaryApi, name = "podinfo"): Promise<void> {
+    this.request = await new Watch(api.kc).watch(
+      `/apis/gateway.solo.io/v1/namespaces/${api.namespace}/routetables`,
+      { fieldSelector: `metadata.name=${name}` },
+      (_type: string, table: RouteTableObject) => {
+        const w = weightsOf(table);
+        if (this.seen[this.seen.length - 1] !== w[1]) this.seen.push(w[1]);
+        if (w[0] + w[1] !== 100) this.seen.push(Number.NaN); // never a split that does not add up
+      },
+      () => undefined,
+    );
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.request?.abort();
   }
 }
 
-/** Polls a Canary's status and records each distinct phase it goes through, in order. */
+type RouteTableObject = {
+  spec: {
+    routes: {
+      routeAction: {
+        multi: {
+          destinations: {
+            weight: number;
+            destination: { upstream: { name: string } };
+          }[];
+        };
+      };
+    }[];
+  };
+};
+
+/** [primary, canary] weights of the last (weighted or fallback) route. */
+function weightsOf(table: RouteTableObject): [number, number] {
+  const d =
+    table.spec.routes[table.spec.routes.length - 1]?.routeAction.multi
+      .destinations ?? [];
+  const find = (role: string) =>
+    d.find((x) => x.destination.upstream.name.includes(`-${role}upstream-`))
+      ?.weight ?? 0;
+  return [find("primary"), find("canary")];
+}
+
+/**
+ * Watches a Canary and records each distinct phase it goes through, in order. A watch delivers every
+ * status write, so phases shorter than any polling interval are still seen.
+ */
 export class PhaseRecorder {
   readonly seen: string[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private request: { abort(): void } | undefined;
 
-  start(api: CanaryApi, name = "podinfo"): void {
-    const poll = async (): Promise<void> => {
-      const phase = (await api.status(name).catch(() => ({ phase: undefined })))
-        .phase;
-      if (phase && this.seen[this.seen.length - 1] !== phase)
-        this.seen.push(phase);
-      this.timer = setTimeout(() => void poll(), 50);
-    };
-    void poll();
+  async start(api: CanaryApi, name = "podinfo"): Promise<void> {
+    const watch = new Watch(api.kc);
+    this.request = await watch.watch(
+      `/apis/flagger.app/v1beta1/namespaces/${api.namespace}/canaries`,
+      { fieldSelector: `metadata.name=${name}` },
+      (_type: string, canary: Canary) => {
+        const phase = canary.status?.phase;
+        if (phase && this.seen[this.seen.length - 1] !== phase)
+          this.seen.push(phase);
+      },
+      () => undefined,
+    );
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.request?.abort();
   }
 }
 
