@@ -9,7 +9,7 @@ import {
   ref,
   withPhase,
 } from "./status.ts";
-import { startNewRevision } from "./transitions.ts";
+import { startRun } from "./transitions.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
 export { readinessPollMs };
@@ -95,7 +95,7 @@ function initialize(input: DecideInput): Decision {
 function idle(input: DecideInput): Decision {
   const { observations, status } = input;
   if (observations.targetRevision !== status.lastAppliedSpec)
-    return startNewRevision(input);
+    return startRun(input, false);
   // Re-assert the steady state every interval: corrects drift of the router objects and of the
   // upstreamRef settings copied into them.
   return {

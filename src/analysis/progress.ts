@@ -3,8 +3,8 @@
 //   blueGreen  -> `iterations` passing steps with no traffic split, full switch to the canary, promote
 //   abTesting  -> `iterations` passing steps with matching requests on the canary, then promote
 import type { CheckResult } from "../api/canary.ts";
-import { promotionFor, restartOnNewRevision } from "./transitions.ts";
-import { rollback } from "./promotion.ts";
+import { skipToPromotion, startRun } from "./transitions.ts";
+import { rollback, startPromotion } from "./promotion.ts";
 import {
   event,
   msUntilDue,
@@ -19,8 +19,8 @@ import { describeCheck } from "./verdicts.ts";
 export function progress(input: DecideInput): Decision {
   const { observations, status, spec } = input;
   if (observations.targetRevision !== status.lastAppliedSpec)
-    return restartOnNewRevision(input);
-  if (spec.skipAnalysis) return promotionFor(input, "Analysis skipped");
+    return startRun(input, true);
+  if (spec.skipAnalysis) return skipToPromotion(input);
   if (!observations.canary.ready || !observations.primary.ready) {
     const started = Date.parse(
       status.canaryRevisionStart ?? input.now.toISOString(),
@@ -116,8 +116,7 @@ function advanceWeight(
 ): Decision {
   const weight = stepped.canaryWeight ?? 0;
   const next = input.spec.weights.find((w) => w > weight);
-  if (next === undefined)
-    return promotionFor(input, undefined, stepped, events);
+  if (next === undefined) return startPromotion(input, stepped, events);
   const message = `Advance ${ref(input)} canary weight ${next}`;
   return {
     status: withPhase(
@@ -169,5 +168,5 @@ function advanceIteration(
       requeueAfterMs: spec.intervalMs,
     };
   }
-  return promotionFor(input, undefined, stepped, events);
+  return startPromotion(input, stepped, events);
 }
