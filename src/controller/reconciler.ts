@@ -22,6 +22,8 @@ import { primaryName } from "../workloads/names.ts";
 import type { Caches } from "./caches.ts";
 import { execute, isWorkloadAction } from "./execute.ts";
 import { observe } from "./observe.ts";
+import type { MetricTemplateSpec } from "../api/templates.ts";
+import type { V1Secret } from "@kubernetes/client-node";
 import {
   hasFinalizer,
   isDeleting,
@@ -123,6 +125,13 @@ export function createReconciler(
         spec,
         prometheus: deps.prometheusFor(spec.metricsServer),
         timeoutMs: metricTimeoutMs,
+        lookupTemplate: (ns, templateName) =>
+          (
+            deps.caches.metricTemplates.get(templateName, ns) as
+              { spec?: MetricTemplateSpec } | undefined
+          )?.spec,
+        lookupSecret: (ns, secretName) =>
+          decodeSecret(deps.caches.secrets.get(secretName, ns)),
       });
       input.observations = { ...input.observations, checks };
       for (const c of checks)
@@ -311,4 +320,15 @@ async function releaseFinalizer(
     undefined,
     withoutFinalizer(canary),
   );
+}
+
+/** A Secret's data, base64-decoded; never logged. */
+function decodeSecret(
+  secret: V1Secret | undefined,
+): Record<string, string> | undefined {
+  if (!secret) return undefined;
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data ?? {}))
+    data[key] = Buffer.from(value, "base64").toString("utf8");
+  return data;
 }

@@ -5,7 +5,10 @@ import type { ResolvedMetric, ResolvedSpec } from "../api/resolve.ts";
 import { judge } from "../analysis/verdicts.ts";
 import { envoyClusterName } from "../routers/gloo.ts";
 import { formatDuration } from "../util/durations.ts";
-import { errorMessage } from "../util/errors.ts";
+import type { MetricTemplateSpec } from "../api/templates.ts";
+import { errorMessage, SiskinError } from "../util/errors.ts";
+import { templateProvider } from "./registry.ts";
+import { renderTemplateQuery } from "./template.ts";
 import { builtinQueries, type BuiltinMetric } from "./builtin.ts";
 import { render } from "./render.ts";
 import type { MetricProvider } from "./types.ts";
@@ -17,6 +20,60 @@ export interface CheckContext {
   /** Provider for built-in metrics and inline queries (the spec's metricsServer). */
   prometheus: MetricProvider;
   timeoutMs: number;
+  /** A MetricTemplate's spec, from the informer cache. */
+  lookupTemplate(
+    namespace: string,
+    name: string,
+  ): MetricTemplateSpec | undefined;
+  /** A Secret's decoded data, read when a check needs it. */
+  lookupSecret(
+    namespace: string,
+    name: string,
+  ): Record<string, string> | undefined;
+}
+
+/** The query and the provider that answers it, for one metric. */
+function source(
+  metric: ResolvedMetric,
+  ctx: CheckContext,
+): { query: string; provider: MetricProvider } {
+  const ref = metric.templateRef;
+  if (!ref)
+    return {
+      query: metric.query ?? builtinQuery(metric, ctx),
+      provider: ctx.prometheus,
+    };
+  const templateName = `${ref.namespace}/${ref.name}`;
+  const spec = ctx.lookupTemplate(ref.namespace, ref.name);
+  if (!spec)
+    throw new SiskinError(
+      "CONFIG",
+      `MetricTemplate ${templateName} not found; create it or fix templateRef`,
+    );
+  const secretName = spec.provider.secretRef?.name;
+  const secret = secretName
+    ? ctx.lookupSecret(ref.namespace, secretName)
+    : undefined;
+  if (secretName && !secret) {
+    throw new SiskinError(
+      "CONFIG",
+      `Secret ${ref.namespace}/${secretName} named by MetricTemplate ${templateName} not found; create it`,
+    );
+  }
+  const query = renderTemplateQuery(spec.query, {
+    canaryName: ctx.name,
+    namespace: ctx.namespace,
+    spec: ctx.spec,
+    metric,
+    templateName,
+  });
+  const provider = templateProvider({
+    template: { namespace: ref.namespace, name: ref.name, spec },
+    secret,
+    intervalMs: metric.intervalMs,
+    timeoutMs: ctx.timeoutMs,
+  });
+  return { query, provider };
 }
 
 function builtinQuery(metric: ResolvedMetric, ctx: CheckContext): string {
@@ -48,14 +105,12 @@ export async function runCheck(
   };
   let query: string | undefined;
   try {
-    if (metric.templateRef) {
-      throw new Error(
-        `MetricTemplate ${metric.templateRef.namespace}/${metric.templateRef.name}: template metrics are not supported by this build yet`,
-      );
-    }
-    query = metric.query ?? builtinQuery(metric, ctx);
-    const signal = AbortSignal.timeout(ctx.timeoutMs);
-    const value = await ctx.prometheus.query(query, signal);
+    const { query: rendered, provider } = source(metric, ctx);
+    query = rendered;
+    const value = await provider.query(
+      rendered,
+      AbortSignal.timeout(ctx.timeoutMs),
+    );
     return judge(metric.name, value, range, query);
   } catch (error) {
     return {

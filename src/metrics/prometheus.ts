@@ -1,5 +1,6 @@
 // Prometheus: GET <address>/api/v1/query. A vector's first sample is the value; an empty vector or NaN
 // is "no data"; any other result type, a 4xx/5xx answer or no answer is an error that says which.
+import { Agent } from "node:https";
 import axios, { type AxiosInstance } from "axios";
 import { SiskinError } from "../util/errors.ts";
 import type { MetricProvider } from "./types.ts";
@@ -10,6 +11,8 @@ export interface PrometheusOptions {
   bearerToken?: string;
   basicAuth?: { username: string; password: string };
   headers?: Record<string, string>;
+  /** Accept any TLS certificate (the MetricTemplate's insecureSkipVerify). */
+  insecureSkipVerify?: boolean;
 }
 
 interface QueryResponse {
@@ -30,6 +33,9 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
     },
     ...(options.basicAuth ? { auth: options.basicAuth } : {}),
     validateStatus: () => true,
+    ...(options.insecureSkipVerify
+      ? { httpsAgent: new Agent({ rejectUnauthorized: false }) }
+      : {}),
   });
   return {
     async query(query, signal) {
