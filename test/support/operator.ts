@@ -12,6 +12,7 @@ export interface OperatorOptions {
   metricsServer: string;
   slackUrl?: string;
   extraArgs?: string[];
+  env?: Record<string, string>;
 }
 
 export class OperatorProcess {
@@ -50,6 +51,7 @@ export class OperatorProcess {
         ...(o.extraArgs ?? []),
       ],
       this.logPath,
+      o.env ?? {},
     );
   }
 
