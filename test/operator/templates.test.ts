@@ -19,6 +19,7 @@ import {
 import { DatadogStub } from "../support/datadog-stub.ts";
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
 import { MotoServer, motoEnv } from "../support/moto.ts";
+import { AuthProxy } from "../support/auth-proxy.ts";
 import { OperatorProcess } from "../support/operator.ts";
 import { LocalPrometheus } from "../support/prometheus.ts";
 
@@ -27,6 +28,7 @@ const prometheus = new LocalPrometheus();
 const datadog = new DatadogStub();
 const moto = new MotoServer();
 let hanging: Server;
+let proxy: AuthProxy;
 let hangingPort = 0;
 let ns: Awaited<ReturnType<typeof createTestNamespace>>;
 let api: CanaryApi;
@@ -84,6 +86,16 @@ beforeAll(async () => {
     datadog.start(),
     moto.start(),
   ]);
+  // Prometheus behind a proxy that demands the bearer token kept in a Kubernetes Secret.
+  proxy = new AuthProxy(prometheus.url, ["Bearer prom-t0ken"]);
+  await proxy.start();
+  await api.core.createNamespacedSecret({
+    namespace: ns.name,
+    body: {
+      metadata: { name: "prom-auth" },
+      stringData: { token: "prom-t0ken" },
+    },
+  });
   // A server that accepts connections and never answers.
   hanging = createServer(() => undefined);
   await new Promise<void>((resolve) =>
@@ -123,7 +135,11 @@ beforeAll(async () => {
     },
   });
   await template("error-rate", {
-    provider: { type: "prometheus", address: prometheus.url },
+    provider: {
+      type: "prometheus",
+      address: proxy.url,
+      secretRef: { name: "prom-auth" },
+    },
     query:
       'sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name="{{ namespace }}-{{ target }}-canaryupstream-9898_{{ namespace }}",envoy_response_code=~"{{ variables.codes }}"}[{{ interval }}])) / sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name="{{ namespace }}-{{ target }}-canaryupstream-9898_{{ namespace }}"}[{{ interval }}])) * 100 or on() vector(0)',
   });
@@ -159,6 +175,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
   hanging?.close();
+  await proxy?.stop();
   await Promise.all([
     prometheus.stop(),
     datadog.stop(),
@@ -258,6 +275,22 @@ describe("S10: MetricTemplates drive the verdicts", () => {
       ["cloudwatch-5xx", "pass"],
     ]);
     expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+
+    // The verdict is a label of the self-metric; the secrets never reach the log.
+    const port = /"port":(\d+)/.exec(operator.logTail(400))?.[1];
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${port}/metrics`)
+    ).text();
+    expect(metrics).toContain(
+      `flagger_canary_metric_analysis{name="podinfo",namespace="${ns.name}",metric="latency",verdict="fail"} 900`,
+    );
+    expect(metrics).toContain(
+      `flagger_canary_metric_analysis{name="podinfo",namespace="${ns.name}",metric="error-rate",verdict="pass"} 0`,
+    );
+    const { readFile } = await import("node:fs/promises");
+    const log = await readFile(operator.logPath, "utf8");
+    for (const secret of [datadog.apiKey, datadog.applicationKey, "prom-t0ken"])
+      expect(log).not.toContain(secret);
   });
 });
 
