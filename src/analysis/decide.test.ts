@@ -72,10 +72,14 @@ describe("decide: weighted canary", () => {
     run.advance(10_000).tick();
     expect(run.status.phase).toBe("Promoting");
     expect(run.types()).toContain("promote");
-    run.obs.primary = { ready: false, exists: true };
+    // A cache still showing the old primary (ready, previous revision) must not end the promotion.
+    run.obs.primary = { ...ready, revision: "rev1" };
     run.tick();
     expect(run.status.phase).toBe("Promoting");
-    run.obs.primary = ready;
+    run.obs.primary = { ready: false, exists: true, revision: "rev2" };
+    run.tick();
+    expect(run.status.phase).toBe("Promoting");
+    run.obs.primary = { ...ready, revision: "rev2" };
     run.tick().tick();
     expect(run.status).toMatchObject({
       phase: "Succeeded",

@@ -27,7 +27,11 @@ export function startPromotion(
 /** Promoting: wait for the primary rollout, then shift traffic back (gradually with stepWeightPromotion). */
 export function promoting(input: DecideInput): Decision {
   const { observations, status, spec } = input;
-  if (!observations.primary.ready) {
+  // The cache must show the primary at this revision (not the one before the copy) and ready.
+  if (
+    !observations.primary.ready ||
+    observations.primary.revision !== status.lastAppliedSpec
+  ) {
     return {
       status,
       actions: [{ type: "promote" }],

@@ -17,7 +17,11 @@ export interface Observations {
   /** Checksums of tracked ConfigMaps/Secrets of the target, to record in status.trackedConfigs. */
   trackedConfigs: Record<string, string>;
   /** The primary Deployment exists and is ready (after initialization or promotion). */
-  primary: Readiness & { exists: boolean };
+  primary: Readiness & {
+    exists: boolean;
+    /** The target revision the primary runs (its siskin.dev/revision annotation), if known. */
+    revision?: string;
+  };
   /** The target Deployment (the canary) is ready. */
   canary: Readiness;
   /** Metric verdicts, present only when wantsChecks() asked for them. */

@@ -75,6 +75,7 @@ async function applyPrimary(ctx: ExecuteContext): Promise<void> {
       selector: observed.selector,
       tracked: observed.tracked,
       currentReplicas: observed.primary?.spec?.replicas,
+      revision: observed.observations.targetRevision,
       includeLabelPrefix: ctx.includeLabelPrefix,
     }),
   );

@@ -13,6 +13,7 @@ import {
 import type { Selector } from "../workloads/desired.ts";
 import { primaryName, selectorLabel } from "../workloads/names.ts";
 import { deploymentReadiness } from "../workloads/readiness.ts";
+import { revisionAnnotation } from "../workloads/desired.ts";
 import type { SiskinError } from "../util/errors.ts";
 import type { Caches } from "./caches.ts";
 
@@ -112,7 +113,13 @@ export function observe(
       observations: {
         targetRevision: targetRevision(target, tracked.checksums),
         trackedConfigs: tracked.checksums,
-        primary: { ...primaryReadiness, exists: primary !== undefined },
+        primary: {
+          ...primaryReadiness,
+          exists: primary !== undefined,
+          ...(primary?.metadata?.annotations?.[revisionAnnotation]
+            ? { revision: primary.metadata.annotations[revisionAnnotation] }
+            : {}),
+        },
         canary: deploymentReadiness(target, spec.canaryReadyThreshold),
       },
     },

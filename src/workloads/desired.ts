@@ -31,7 +31,12 @@ export interface PrimaryInput {
   /** The primary's current replicas, kept so an HPA's choice is not overwritten; undefined on creation. */
   currentReplicas: number | undefined;
   includeLabelPrefix: readonly string[];
+  /** The target revision being copied, recorded on the primary so promotion can wait for it. */
+  revision: string;
 }
+
+/** Annotation on the primary naming the target revision it runs. */
+export const revisionAnnotation = "siskin.dev/revision";
 
 /** The primary: the target's pod template under `<label>: <value>-primary`, using -primary config copies. */
 export function primaryDeployment(input: PrimaryInput): V1Deployment {
@@ -55,6 +60,7 @@ export function primaryDeployment(input: PrimaryInput): V1Deployment {
         ...copiedLabels(target.metadata?.labels, input.includeLabelPrefix),
         [selector.key]: primaryLabel,
       },
+      annotations: { [revisionAnnotation]: input.revision },
       ownerReferences: ownedBy(canary),
     },
     spec: {

@@ -72,7 +72,7 @@ describe("S11: controls", () => {
     await phases.start(s.api);
     await s.api.setImage("podinfo", podinfoImage("6.0.1"));
     await s.waitForPhase("Succeeded");
-    phases.stop();
+    await phases.stopAfter("Succeeded");
     expect(phases.seen).toEqual([
       "Initialized",
       "Promoting",

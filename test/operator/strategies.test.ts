@@ -126,7 +126,7 @@ describe("S6: A/B testing on Gloo", () => {
     ]);
 
     await s.waitForPhase("Succeeded");
-    phases.stop();
+    await phases.stopAfter("Succeeded");
     expect(phases.seen).toEqual([
       "Initialized",
       "Progressing",
@@ -176,7 +176,7 @@ describe("S7: blue/green on the kubernetes provider", () => {
     expect(await s.api.weights()).toBeUndefined(); // no router objects: no traffic split
 
     await s.waitForPhase("Succeeded");
-    phases.stop();
+    await phases.stopAfter("Succeeded");
     expect(phases.seen).toEqual([
       "Initialized",
       "Progressing",
@@ -273,7 +273,7 @@ describe("S8: config change, and HPA changes carried at promotion", () => {
       what: "canary scaled to the HPA minimum",
     });
     await s.waitForPhase("Succeeded");
-    phases.stop();
+    await phases.stopAfter("Succeeded");
     expect(phases.seen).toEqual([
       "Initialized",
       "Progressing",

@@ -179,6 +179,15 @@ export class PhaseRecorder {
   stop(): void {
     this.request?.abort();
   }
+
+  /** Stops once the watch itself has delivered `phase` (a poll may see it a moment earlier). */
+  async stopAfter(phase: string, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.seen[this.seen.length - 1] !== phase && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    this.stop();
+  }
 }
 
 /** Merge-patches a Canary's spec (as `kubectl patch --type merge` would). */
