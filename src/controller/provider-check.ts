@@ -2,21 +2,12 @@
 // answer becomes an event. It runs beside the reconcile and never delays or fails it.
 import type { Canary } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
-import type { MetricTemplateSpec } from "../api/templates.ts";
 import type { EventRecorder } from "../kube/events.ts";
-import { templateProvider } from "../metrics/registry.ts";
+import { templateSource, type TemplateLookups } from "../metrics/checks.ts";
 import { errorMessage } from "../util/errors.ts";
 
-export interface ProviderCheckDeps {
+export interface ProviderCheckDeps extends TemplateLookups {
   events: EventRecorder;
-  lookupTemplate(
-    namespace: string,
-    name: string,
-  ): MetricTemplateSpec | undefined;
-  lookupSecret(
-    namespace: string,
-    name: string,
-  ): Record<string, string> | undefined;
   timeoutMs: number;
 }
 
@@ -32,35 +23,24 @@ export function checkProvidersInBackground(
     namespace: canary.metadata.namespace,
     ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
   };
-  const refs = new Map(
-    spec.metrics.flatMap((m) =>
-      m.templateRef
-        ? [[`${m.templateRef.namespace}/${m.templateRef.name}`, m] as const]
-        : [],
-    ),
-  );
-  for (const [key, metric] of refs) {
-    const ref = metric.templateRef!;
+  const seen = new Set<string>();
+  for (const metric of spec.metrics) {
+    const ref = metric.templateRef;
+    const key = ref ? `${ref.namespace}/${ref.name}` : "";
+    if (!ref || seen.has(key)) continue;
+    seen.add(key);
     void (async () => {
-      const template = deps.lookupTemplate(ref.namespace, ref.name);
-      if (!template) return; // reported by validation
-      const where = `${template.provider.type}${template.provider.address ? ` at ${template.provider.address}` : ""}`;
       let online = false;
+      let where = "";
       let detail = "";
       try {
-        const secretName = template.provider.secretRef?.name;
-        const provider = templateProvider({
-          template: {
-            namespace: ref.namespace,
-            name: ref.name,
-            spec: template,
-          },
-          secret: secretName
-            ? deps.lookupSecret(ref.namespace, secretName)
-            : undefined,
-          intervalMs: metric.intervalMs,
-          timeoutMs: deps.timeoutMs,
-        });
+        const { template, provider } = templateSource(
+          metric,
+          ref,
+          deps,
+          deps.timeoutMs,
+        );
+        where = ` ${template.provider.type}${template.provider.address ? ` at ${template.provider.address}` : ""}`;
         online = await provider.isOnline(AbortSignal.timeout(deps.timeoutMs));
       } catch (error) {
         detail = `: ${errorMessage(error)}`;
@@ -69,7 +49,7 @@ export function checkProvidersInBackground(
         involved,
         online ? "Normal" : "Warning",
         online ? "ProviderReachable" : "ProviderUnreachable",
-        `MetricTemplate ${key} provider ${where} ${online ? "is reachable" : `is not reachable${detail}`}`,
+        `MetricTemplate ${key} provider${where} ${online ? "is reachable" : `is not reachable${detail}`}`,
       );
     })();
   }

@@ -13,14 +13,9 @@ import { builtinQueries, type BuiltinMetric } from "./builtin.ts";
 import { render } from "./render.ts";
 import type { MetricProvider } from "./types.ts";
 
-export interface CheckContext {
-  name: string;
-  namespace: string;
-  spec: ResolvedSpec;
-  /** Provider for built-in metrics and inline queries (the spec's metricsServer). */
-  prometheus: MetricProvider;
-  timeoutMs: number;
-  /** A MetricTemplate's spec, from the informer cache. */
+/** Where MetricTemplates and Secrets come from (the informer caches in the operator). */
+export interface TemplateLookups {
+  /** A MetricTemplate's spec. */
   lookupTemplate(
     namespace: string,
     name: string,
@@ -30,6 +25,48 @@ export interface CheckContext {
     namespace: string,
     name: string,
   ): Record<string, string> | undefined;
+}
+
+export interface CheckContext extends TemplateLookups {
+  name: string;
+  namespace: string;
+  spec: ResolvedSpec;
+  /** Provider for built-in metrics and inline queries (the spec's metricsServer). */
+  prometheus: MetricProvider;
+  timeoutMs: number;
+}
+
+/** A metric's MetricTemplate and a provider built from it with the credentials of its Secret. */
+export function templateSource(
+  metric: ResolvedMetric,
+  ref: { namespace: string; name: string },
+  lookups: TemplateLookups,
+  timeoutMs: number,
+): { template: MetricTemplateSpec; provider: MetricProvider } {
+  const templateName = `${ref.namespace}/${ref.name}`;
+  const template = lookups.lookupTemplate(ref.namespace, ref.name);
+  if (!template)
+    throw new SiskinError(
+      "CONFIG",
+      `MetricTemplate ${templateName} not found; create it or fix templateRef`,
+    );
+  const secretName = template.provider.secretRef?.name;
+  const secret = secretName
+    ? lookups.lookupSecret(ref.namespace, secretName)
+    : undefined;
+  if (secretName && !secret) {
+    throw new SiskinError(
+      "CONFIG",
+      `Secret ${ref.namespace}/${secretName} named by MetricTemplate ${templateName} not found; create it`,
+    );
+  }
+  const provider = templateProvider({
+    template: { namespace: ref.namespace, name: ref.name, spec: template },
+    secret,
+    intervalMs: metric.intervalMs,
+    timeoutMs,
+  });
+  return { template, provider };
 }
 
 /** The query and the provider that answers it, for one metric. */
@@ -43,35 +80,19 @@ function source(
       query: metric.query ?? builtinQuery(metric, ctx),
       provider: ctx.prometheus,
     };
+  const { template, provider } = templateSource(
+    metric,
+    ref,
+    ctx,
+    ctx.timeoutMs,
+  );
   const templateName = `${ref.namespace}/${ref.name}`;
-  const spec = ctx.lookupTemplate(ref.namespace, ref.name);
-  if (!spec)
-    throw new SiskinError(
-      "CONFIG",
-      `MetricTemplate ${templateName} not found; create it or fix templateRef`,
-    );
-  const secretName = spec.provider.secretRef?.name;
-  const secret = secretName
-    ? ctx.lookupSecret(ref.namespace, secretName)
-    : undefined;
-  if (secretName && !secret) {
-    throw new SiskinError(
-      "CONFIG",
-      `Secret ${ref.namespace}/${secretName} named by MetricTemplate ${templateName} not found; create it`,
-    );
-  }
-  const query = renderTemplateQuery(spec.query, {
+  const query = renderTemplateQuery(template.query, {
     canaryName: ctx.name,
     namespace: ctx.namespace,
     spec: ctx.spec,
     metric,
     templateName,
-  });
-  const provider = templateProvider({
-    template: { namespace: ref.namespace, name: ref.name, spec },
-    secret,
-    intervalMs: metric.intervalMs,
-    timeoutMs: ctx.timeoutMs,
   });
   return { query, provider };
 }
