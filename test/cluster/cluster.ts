@@ -12,7 +12,6 @@ import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import {
@@ -27,14 +26,21 @@ import {
   type ClusterLayout,
   type ComponentSpec,
 } from "./components.ts";
-import {
-  ComponentProcess,
-  isAlive,
-  residentBytes,
-  signalGroup,
-} from "./process.ts";
+import { ComponentProcess, residentBytes } from "./process.ts";
 import { probe } from "./http-probe.ts";
-import { ComponentError, waitForComponent, type WaitTarget } from "./wait.ts";
+import {
+  assertComponentsAlive,
+  saveState,
+  type ClusterState,
+} from "./state.ts";
+
+export {
+  assertComponentsAlive,
+  readClusterState,
+  stopClusterByState,
+  type ClusterState,
+} from "./state.ts";
+import { waitForComponent, type WaitTarget } from "./wait.ts";
 import { freeLoopbackPorts } from "./ports.ts";
 import {
   areCrdsEstablished,
@@ -50,18 +56,6 @@ export const repoRoot = resolve(
   dirname(fileURLToPath(import.meta.url)),
   "../..",
 );
-
-/** What a running cluster leaves on disk (`state.json`), so another process can use or stop it. */
-export interface ClusterState {
-  dir: string;
-  binDir: string;
-  kubeconfig: string;
-  server: string;
-  token: string;
-  caFile: string;
-  components: { name: string; pid: number; logPath: string }[];
-  startSeconds: number;
-}
 
 export interface StartOptions {
   /** Folder for the cluster's data, logs and kubeconfig; a fresh temporary folder by default. */
@@ -307,50 +301,6 @@ function asWaitTarget(proc: ComponentProcess): WaitTarget {
     logPath: proc.logPath,
     deadReason: () => (proc.exit ? proc.describeExit() : undefined),
   };
-}
-
-/** Works from any process: checks the recorded pids, so a test fails naming a dead component. */
-export function assertComponentsAlive(state: ClusterState): void {
-  for (const component of state.components) {
-    if (!isAlive(component.pid)) {
-      throw new ComponentError(
-        component.name,
-        "is no longer running",
-        component.logPath,
-      );
-    }
-  }
-}
-
-function saveState(state: ClusterState): void {
-  writeFileSync(join(state.dir, "state.json"), JSON.stringify(state, null, 2));
-}
-
-export function readClusterState(dir: string): ClusterState | undefined {
-  const file = join(dir, "state.json");
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, "utf8")) as ClusterState;
-}
-
-/**
- * Stops a cluster started by another process (cluster:down). Newest first and one at a time, as the
- * starting process does: the API server shuts down in about a second while etcd is still there, but
- * waits for etcd's timeouts if both go at once. SIGKILL after `graceMs` per component.
- */
-export async function stopClusterByState(
-  state: ClusterState,
-  graceMs = 5000,
-): Promise<string[]> {
-  const stopped: string[] = [];
-  for (const component of [...state.components].reverse()) {
-    if (!isAlive(component.pid) || !signalGroup(component.pid, "SIGTERM"))
-      continue;
-    stopped.push(component.name);
-    const deadline = Date.now() + graceMs;
-    while (isAlive(component.pid) && Date.now() < deadline) await sleep(50);
-    if (isAlive(component.pid)) signalGroup(component.pid, "SIGKILL");
-  }
-  return stopped;
 }
 
 async function writePki(layout: ClusterLayout): Promise<void> {
