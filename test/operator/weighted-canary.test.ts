@@ -9,7 +9,11 @@ import {
   podinfoHpa,
   podinfoImage,
 } from "../fixtures/podinfo.ts";
-import { CanaryApi, WeightRecorder } from "../support/canary-api.ts";
+import {
+  CanaryApi,
+  PhaseRecorder,
+  WeightRecorder,
+} from "../support/canary-api.ts";
 import {
   clusterState,
   createTestNamespace,
@@ -220,6 +224,8 @@ describe("weighted canary on Gloo", () => {
 
   it("S2: steps 5..50 on the RouteTable, survives an operator kill mid-analysis, and promotes", async () => {
     const recorder = new WeightRecorder();
+    const phases = new PhaseRecorder();
+    await phases.start(api);
     await recorder.start(api);
     const changedAt = Date.now();
     await api.setImage("podinfo", podinfoImage("6.0.1"));
@@ -240,6 +246,15 @@ describe("weighted canary on Gloo", () => {
     operator.start();
     await waitForPhase("Succeeded", 120_000);
     recorder.stop();
+    await phases.stopAfter("Succeeded");
+    // The same phases a run without the kill goes through: none repeated, none skipped.
+    expect(phases.seen).toEqual([
+      "Initialized",
+      "Progressing",
+      "Promoting",
+      "Finalising",
+      "Succeeded",
+    ]);
 
     // Every step once, in order, across the restart: nothing skipped, repeated or undone.
     expect(recorder.seen).toEqual([
@@ -282,8 +297,12 @@ describe("weighted canary on Gloo", () => {
       { what: "Prometheus to see the 5xx" },
     );
     slack.payloads.length = 0;
+    const phases = new PhaseRecorder();
+    await phases.start(api);
     await api.setImage("podinfo", podinfoImage("6.0.2"));
     await waitForPhase("Failed", 90_000);
+    await phases.stopAfter("Failed");
+    expect(phases.seen).toEqual(["Succeeded", "Progressing", "Failed"]);
 
     const status = await api.status();
     expect(status.failedChecks).toBe(5);
