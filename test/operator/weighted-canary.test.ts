@@ -24,6 +24,7 @@ import { EnvoyExporter } from "../support/envoy-exporter.ts";
 import { OperatorProcess } from "../support/operator.ts";
 import { LocalPrometheus } from "../support/prometheus.ts";
 import { SlackReceiver } from "../support/slack-receiver.ts";
+import { settingsUpstream, UpstreamApi } from "../support/gloo-upstreams.ts";
 
 const healthy = { rps: 50, errorRate: 0, latencyMs: 20 };
 let ns: Awaited<ReturnType<typeof createTestNamespace>>;
@@ -33,33 +34,7 @@ const prometheus = new LocalPrometheus();
 const slack = new SlackReceiver();
 let operator: OperatorProcess;
 let canaryCluster = "";
-const upstreamApi = {
-  group: "gloo.solo.io",
-  version: "v1",
-  plural: "upstreams",
-};
-const upstreams = () => kubeConfig().makeApiClient(CustomObjectsApi);
-/** A user's Upstream whose connection settings the Canary's upstreamRef asks to copy. */
-const settingsUpstream = (maxRequests: number) => ({
-  apiVersion: "gloo.solo.io/v1",
-  kind: "Upstream",
-  metadata: { name: "podinfo-settings" },
-  spec: {
-    useHttp2: true,
-    connectionConfig: { maxRequestsPerConnection: maxRequests },
-    static: { hosts: [{ addr: "example.invalid", port: 80 }] },
-  },
-});
-type UpstreamObject = {
-  metadata: { resourceVersion: string };
-  spec: Record<string, unknown>;
-};
-const readUpstream = async (name: string) =>
-  (await upstreams().getNamespacedCustomObject({
-    ...upstreamApi,
-    namespace: ns.name,
-    name,
-  })) as UpstreamObject;
+const upstreams = () => new UpstreamApi(kubeConfig(), ns.name);
 
 async function waitForPhase(phase: string, timeoutMs = 60_000): Promise<void> {
   await eventually(async () => (await api.status()).phase === phase, {
@@ -118,11 +93,7 @@ describe("weighted canary on Gloo", () => {
         namespace: ns.name,
         body: podinfoHpa(ns.name),
       });
-    await upstreams().createNamespacedCustomObject({
-      ...upstreamApi,
-      namespace: ns.name,
-      body: settingsUpstream(7),
-    });
+    await upstreams().create(settingsUpstream(7));
     const canary = podinfoCanary(ns.name);
     canary.spec.upstreamRef = {
       apiVersion: "gloo.solo.io/v1",
@@ -183,7 +154,7 @@ describe("weighted canary on Gloo", () => {
     });
     expect(await api.weights()).toEqual([100, 0]);
     for (const role of ["primary", "canary"]) {
-      const upstream = await readUpstream(
+      const upstream = await upstreams().read(
         `${ns.name}-podinfo-${role}upstream-9898`,
       );
       // Settings copied from upstreamRef; where endpoints come from is Siskin's own (kube, not static).
@@ -387,22 +358,10 @@ describe("weighted canary on Gloo", () => {
       { what: "drift corrected to 100/0" },
     );
 
-    const settings = await readUpstream("podinfo-settings");
-    await upstreams().replaceNamespacedCustomObject({
-      ...upstreamApi,
-      namespace: ns.name,
-      name: "podinfo-settings",
-      body: {
-        ...settingsUpstream(9),
-        metadata: {
-          name: "podinfo-settings",
-          resourceVersion: settings.metadata.resourceVersion,
-        },
-      },
-    });
+    await upstreams().updateSettings(9);
     await eventually(
       async () => {
-        const copied = await readUpstream(
+        const copied = await upstreams().read(
           `${ns.name}-podinfo-canaryupstream-9898`,
         );
         return (
