@@ -68,6 +68,10 @@ export function record(
     name: canary.metadata.name,
     namespace: canary.metadata.namespace,
   };
+  deps.recorder.setTotal(
+    ref.namespace,
+    deps.caches.canaries.list(ref.namespace).length,
+  );
   deps.recorder.setStatus(ref, after.phase);
   deps.recorder.setWeights(
     ref,
@@ -167,7 +171,7 @@ export function lookups(deps: ReconcilerDeps) {
 }
 
 /** A Secret's data, base64-decoded; never logged. */
-export function decodeSecret(
+function decodeSecret(
   secret: V1Secret | undefined,
 ): Record<string, string> | undefined {
   if (!secret) return undefined;

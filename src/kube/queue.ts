@@ -74,10 +74,6 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
-  get length(): number {
-    return this.pending.length;
-  }
-
   /** Stop taking work; resolves when the reconciles in flight have finished. */
   async shutdown(): Promise<void> {
     this.stopped = true;

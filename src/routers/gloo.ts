@@ -150,39 +150,6 @@ export function glooRouter(kc: KubeConfig, writer: ObjectWriter): Router {
       await writer.apply(upstream(ctx, "canary", settings));
       await writer.apply(routeTable(ctx, weights));
     },
-    async getRoutes(ctx) {
-      try {
-        const table = (await custom.getNamespacedCustomObject({
-          group: "gateway.solo.io",
-          version: "v1",
-          plural: "routetables",
-          namespace: ctx.canary.metadata.namespace,
-          name: ctx.spec.apexName,
-        })) as RouteTable;
-        const destinations =
-          (
-            table.spec.routes[table.spec.routes.length - 1]?.routeAction as {
-              multi?: {
-                destinations?: {
-                  weight?: number;
-                  destination?: { upstream?: { name?: string } };
-                }[];
-              };
-            }
-          )?.multi?.destinations ?? [];
-        const weightOf = (role: "primary" | "canary") =>
-          destinations.find((d) =>
-            d.destination?.upstream?.name?.includes(`-${role}upstream-`),
-          )?.weight ?? 0;
-        return {
-          primaryWeight: weightOf("primary"),
-          canaryWeight: weightOf("canary"),
-        };
-      } catch (error) {
-        if (statusCode(error) === 404) return undefined;
-        throw error;
-      }
-    },
     async finalize(ctx) {
       const ns = ctx.canary.metadata.namespace;
       await writer.delete({

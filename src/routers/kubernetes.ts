@@ -5,7 +5,6 @@ import type { Router } from "./types.ts";
 export function kubernetesRouter(): Router {
   return {
     setRoutes: async () => {},
-    getRoutes: async () => ({ primaryWeight: 100, canaryWeight: 0 }),
     finalize: async () => {},
   };
 }

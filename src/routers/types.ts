@@ -19,8 +19,6 @@ export interface RouterContext {
 export interface Router {
   /** Create or update the provider's objects so traffic splits by `weights`, fixing any drift. */
   setRoutes(ctx: RouterContext, weights: Weights): Promise<void>;
-  /** The weights currently written, or undefined if the objects do not exist yet. */
-  getRoutes(ctx: RouterContext): Promise<Weights | undefined>;
   /** Remove the provider's objects (revertOnDeletion). */
   finalize(ctx: RouterContext): Promise<void>;
 }

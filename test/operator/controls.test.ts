@@ -108,13 +108,7 @@ describe("S11: controls", () => {
     );
     expect(await s.api.replicas("podinfo")).toBe(0);
 
-    await custom().deleteNamespacedCustomObject({
-      group: "flagger.app",
-      version: "v1beta1",
-      plural: "canaries",
-      namespace: s.ns,
-      name: "podinfo",
-    });
+    await s.api.deleteCanary();
     const readCanary = () =>
       custom().getNamespacedCustomObject({
         group: "flagger.app",
@@ -159,13 +153,7 @@ describe("S11: controls", () => {
   it("plain deletion lets the garbage collector remove everything the Canary owned", async () => {
     const s = await scenario("delete");
     await initializePodinfo(s, simpleCanary(s.ns));
-    await custom().deleteNamespacedCustomObject({
-      group: "flagger.app",
-      version: "v1beta1",
-      plural: "canaries",
-      namespace: s.ns,
-      name: "podinfo",
-    });
+    await s.api.deleteCanary();
     await eventually(
       async () => {
         const services = await s.api.core.listNamespacedService({

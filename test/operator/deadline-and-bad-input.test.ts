@@ -251,6 +251,8 @@ describe("operator endpoints", () => {
     expect(metrics).toMatch(
       /flagger_info\{version="0.1.0",mesh_provider="gloo"\} 1/,
     );
+    // Every Canary in the namespace counts, the invalid ones too (4 bad-input Canaries + stuck).
+    expect(metrics).toContain(`flagger_canary_total{namespace="${ns.name}"} 5`);
     expect(metrics).toMatch(
       new RegExp(
         `flagger_canary_status\\{name="stuck",namespace="${ns.name}"\\} 2`,

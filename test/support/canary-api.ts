@@ -8,6 +8,21 @@ import {
 } from "@kubernetes/client-node";
 import type { Canary, CanaryStatus } from "../../src/api/canary.ts";
 
+/** The phases of a run that ends in promotion, in order. */
+export const promotedRun = [
+  "Initialized",
+  "Progressing",
+  "Promoting",
+  "Finalising",
+  "Succeeded",
+];
+
+const canaries = {
+  group: "flagger.app",
+  version: "v1beta1",
+  plural: "canaries",
+};
+
 export class CanaryApi {
   private readonly custom;
   readonly apps;
@@ -30,6 +45,14 @@ export class CanaryApi {
       namespace: this.namespace,
       plural: "canaries",
       body: canary,
+    });
+  }
+
+  async deleteCanary(name = "podinfo"): Promise<void> {
+    await this.custom.deleteNamespacedCustomObject({
+      ...canaries,
+      namespace: this.namespace,
+      name,
     });
   }
 
