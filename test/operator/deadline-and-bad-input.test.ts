@@ -211,17 +211,18 @@ describe("S5: progress deadline", () => {
     );
 
     // A node selector no node matches: the new pods stay Pending, so the canary is never ready.
-    const d = await api.apps.readNamespacedDeployment({
-      name: "stuck",
-      namespace: ns.name,
-    });
-    d.spec!.template.spec!.nodeSelector = { "siskin.dev/no-such-node": "true" };
-    d.spec!.template.spec!.containers[0]!.image = podinfoImage("6.0.9");
-    await api.apps.replaceNamespacedDeployment({
-      name: "stuck",
-      namespace: ns.name,
-      body: d,
-    });
+    await api.patchDeployment("stuck", [
+      {
+        op: "add",
+        path: "/spec/template/spec/nodeSelector",
+        value: { "siskin.dev/no-such-node": "true" },
+      },
+      {
+        op: "replace",
+        path: "/spec/template/spec/containers/0/image",
+        value: podinfoImage("6.0.9"),
+      },
+    ]);
 
     const status = await eventually(
       async () => {

@@ -1,7 +1,12 @@
 // Scenarios S6 (A/B on Gloo), S7 (blue/green on the kubernetes provider) and S8 (config change) on the
 // local cluster; each phase sequence is asserted from the status history the test observes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AutoscalingV2Api, CustomObjectsApi } from "@kubernetes/client-node";
+import {
+  AutoscalingV2Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { PhaseRecorder, promotedRun } from "../support/canary-api.ts";
 import { eventually, kubeConfig } from "../support/cluster.ts";
@@ -219,26 +224,29 @@ describe("S8: config change, and HPA changes carried at promotion", () => {
     );
 
     // The HPA is edited first (carried at promotion), then only the ConfigMap changes.
-    const hpa = await hpas.readNamespacedHorizontalPodAutoscaler({
-      name: "podinfo",
-      namespace: s.ns,
-    });
-    hpa.spec!.minReplicas = 3;
-    hpa.spec!.maxReplicas = 6;
-    hpa.spec!.metrics = [
+    // Merge patches (no resourceVersion): the HPA controller writes the same object concurrently.
+    await hpas.patchNamespacedHorizontalPodAutoscaler(
       {
-        type: "Resource",
-        resource: {
-          name: "memory",
-          target: { type: "Utilization", averageUtilization: 80 },
+        name: "podinfo",
+        namespace: s.ns,
+        body: {
+          spec: {
+            minReplicas: 3,
+            maxReplicas: 6,
+            metrics: [
+              {
+                type: "Resource",
+                resource: {
+                  name: "memory",
+                  target: { type: "Utilization", averageUtilization: 80 },
+                },
+              },
+            ],
+          },
         },
       },
-    ];
-    await hpas.replaceNamespacedHorizontalPodAutoscaler({
-      name: "podinfo",
-      namespace: s.ns,
-      body: hpa,
-    });
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
     const phases = new PhaseRecorder();
     await phases.start(s.api);
     await s.api.core.replaceNamespacedConfigMap({

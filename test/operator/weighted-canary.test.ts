@@ -2,7 +2,12 @@
 // Envoy-named series the test controls, a local Slack receiver, and the real operator process.
 // The tests run in order on one namespace, like the seed's story: initialize, promote, roll back, ...
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AutoscalingV2Api, CustomObjectsApi } from "@kubernetes/client-node";
+import {
+  AutoscalingV2Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import {
   podinfoCanary,
   podinfoDeployment,
@@ -318,31 +323,31 @@ describe("weighted canary on Gloo", () => {
   });
 
   it("corrects drift of the RouteTable and keeps upstreamRef settings in sync", async () => {
-    const custom = kubeConfig().makeApiClient(CustomObjectsApi);
-    const table = (await custom.getNamespacedCustomObject({
-      group: "gateway.solo.io",
-      version: "v1",
-      plural: "routetables",
-      namespace: ns.name,
-      name: "podinfo",
-    })) as {
+    // A JSON patch, not a replace: the operator rewrites this RouteTable every interval.
+    const weightPath = (i: number) =>
+      `/spec/routes/0/routeAction/multi/destinations/${i}/weight`;
+    const drifted = (await kubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .patchNamespacedCustomObject(
+        {
+          group: "gateway.solo.io",
+          version: "v1",
+          plural: "routetables",
+          namespace: ns.name,
+          name: "podinfo",
+          body: [
+            { op: "replace", path: weightPath(0), value: 30 },
+            { op: "replace", path: weightPath(1), value: 70 },
+          ],
+        },
+        setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+      )) as {
       spec: {
         routes: {
           routeAction: { multi: { destinations: { weight: number }[] } };
         }[];
       };
     };
-    const destinations = table.spec.routes[0]!.routeAction.multi.destinations;
-    destinations[0]!.weight = 30;
-    destinations[1]!.weight = 70;
-    const drifted = (await custom.replaceNamespacedCustomObject({
-      group: "gateway.solo.io",
-      version: "v1",
-      plural: "routetables",
-      namespace: ns.name,
-      name: "podinfo",
-      body: table,
-    })) as typeof table;
     // The drift was stored (the operator may already have corrected it when the test reads it back).
     const stored = drifted.spec.routes[0]!.routeAction.multi.destinations.map(
       (d) => d.weight,

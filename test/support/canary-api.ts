@@ -3,6 +3,8 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
   Watch,
   type KubeConfig,
 } from "@kubernetes/client-node";
@@ -99,18 +101,26 @@ export class CanaryApi {
     return d.spec?.replicas;
   }
 
+  /** As `kubectl set image` does: a patch, so concurrent writers (operator, controllers) never conflict. */
   async setImage(deployment: string, image: string): Promise<void> {
-    const d = await this.apps.readNamespacedDeployment({
-      name: deployment,
-      namespace: this.namespace,
-    });
-    const container = d.spec?.template.spec?.containers[0];
-    if (container) container.image = image;
-    await this.apps.replaceNamespacedDeployment({
-      name: deployment,
-      namespace: this.namespace,
-      body: d,
-    });
+    await this.patchDeployment(deployment, [
+      {
+        op: "replace",
+        path: "/spec/template/spec/containers/0/image",
+        value: image,
+      },
+    ]);
+  }
+
+  /** A JSON patch (RFC 6902) of a Deployment, without a resourceVersion guard. */
+  async patchDeployment(
+    name: string,
+    operations: { op: string; path: string; value: unknown }[],
+  ): Promise<void> {
+    await this.apps.patchNamespacedDeployment(
+      { name, namespace: this.namespace, body: operations },
+      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+    );
   }
 
   async eventMessages(): Promise<
