@@ -9,7 +9,7 @@ import { kubeObjectWriter } from "./kube/objects.ts";
 import { WorkQueue } from "./kube/queue.ts";
 import { prometheusProvider } from "./metrics/prometheus.ts";
 import type { MetricProvider } from "./metrics/types.ts";
-import { slackNotifier } from "./notify/slack.ts";
+import { notifierFor } from "./notify/providers.ts";
 import { routerNames, routers, type RouterName } from "./routers/registry.ts";
 import type { Router } from "./routers/types.ts";
 import { createRootLogger } from "./telemetry/logger.ts";
@@ -87,8 +87,9 @@ async function main(): Promise<void> {
     routerFor,
     prometheusFor,
     notifier: config.slack.url
-      ? slackNotifier({
-          url: config.slack.url,
+      ? notifierFor({
+          type: "slack",
+          address: config.slack.url,
           username: config.slack.user,
           ...(config.slack.channel ? { channel: config.slack.channel } : {}),
         })

@@ -1,14 +1,9 @@
 // The canary state machine as one pure function: (spec, status, observations, now) -> (next status,
 // ordered actions). No I/O and no clock of its own, so every transition is a table test.
-import { progress, stepChecksMetrics } from "./progress.ts";
+import { closedGate, stepChecksMetrics, stepDue } from "./hooks.ts";
+import { progress } from "./progress.ts";
 import { finalise, promoting } from "./promotion.ts";
-import {
-  event,
-  msUntilDue,
-  readinessPollMs,
-  ref,
-  withPhase,
-} from "./status.ts";
+import { event, readinessPollMs, ref, withPhase } from "./status.ts";
 import { startRun } from "./transitions.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
@@ -22,6 +17,7 @@ export function decide(input: DecideInput): Decision {
   if (!phase || phase === "Initializing") return initialize(input);
   switch (phase) {
     case "Progressing":
+    case "WaitingPromotion":
       return progress(input);
     case "Promoting":
       return promoting(input);
@@ -34,18 +30,8 @@ export function decide(input: DecideInput): Decision {
 
 /** True when this reconcile is due to take an analysis step that needs metric verdicts. */
 export function wantsChecks(input: DecideInput): boolean {
-  const { status, observations, spec } = input;
   return (
-    status.phase === "Progressing" &&
-    !spec.suspend &&
-    !spec.skipAnalysis &&
-    !input.deleting &&
-    observations.targetRevision === status.lastAppliedSpec &&
-    observations.canary.ready &&
-    observations.primary.ready &&
-    msUntilDue(spec, status, input.now) === 0 &&
-    stepChecksMetrics(input) &&
-    spec.metrics.length > 0
+    stepDue(input) && stepChecksMetrics(input) && input.spec.metrics.length > 0
   );
 }
 
@@ -91,16 +77,61 @@ function initialize(input: DecideInput): Decision {
   return { status, actions, requeueAfterMs: input.spec.intervalMs };
 }
 
-/** Initialized, Succeeded or Failed: wait for a new revision of the target. */
+/** Initialized, Succeeded, Failed or Waiting: wait for a new revision of the target (and its gate). */
 function idle(input: DecideInput): Decision {
   const { observations, status } = input;
-  if (observations.targetRevision !== status.lastAppliedSpec)
-    return startRun(input, false);
+  if (observations.targetRevision !== status.lastAppliedSpec) {
+    const gate = closedGate(input, "confirm-rollout");
+    if (!gate) return startRun(input, false);
+    return waitForRollout(input, gate);
+  }
+  if (status.phase === "Waiting") {
+    // The target went back to the revision already applied: nothing is waiting any more.
+    const back =
+      status.lastAppliedSpec === status.lastPromotedSpec
+        ? "Succeeded"
+        : "Failed";
+    return {
+      status: withPhase(
+        input,
+        status,
+        back,
+        `${input.spec.targetName} is back at the applied revision; nothing to roll out`,
+      ),
+      actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],
+      requeueAfterMs: input.spec.intervalMs,
+    };
+  }
   // Re-assert the steady state every interval: corrects drift of the router objects and of the
   // upstreamRef settings copied into them.
   return {
     status,
     actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],
+    requeueAfterMs: input.spec.intervalMs,
+  };
+}
+
+/** confirm-rollout said no: phase Waiting, nothing scaled or routed; asked again every interval. */
+function waitForRollout(
+  input: DecideInput,
+  gate: { reason: string; muted: boolean },
+): Decision {
+  const message = `Waiting for approval to start the rollout of ${ref(input)}: ${gate.reason}`;
+  const entering = input.status.phase !== "Waiting";
+  const actions: Action[] = [
+    { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+  ];
+  if (entering) actions.push(event(message));
+  if (entering && !gate.muted)
+    actions.push({
+      type: "notify",
+      kind: "waiting",
+      severity: "warn",
+      message,
+    });
+  return {
+    status: withPhase(input, input.status, "Waiting", message),
+    actions,
     requeueAfterMs: input.spec.intervalMs,
   };
 }

@@ -1,19 +1,26 @@
-// Progressing: wait for readiness, then one analysis step per interval, by strategy:
+// Progressing and WaitingPromotion: wait for readiness, then one analysis step per interval, by strategy:
 //   canary     -> step the weight up to maxWeight, then promote
 //   blueGreen  -> `iterations` passing steps with no traffic split, full switch to the canary, promote
 //   abTesting  -> `iterations` passing steps with matching requests on the canary, then promote
 import type { CheckResult } from "../api/canary.ts";
+import { advanceIteration, advanceWeight } from "./advance.ts";
+import {
+  describeHook,
+  failedHooks,
+  hookResults,
+  isFirstStep,
+  stepChecksMetrics,
+} from "./hooks.ts";
 import { skipToPromotion, startRun } from "./transitions.ts";
-import { rollback, startPromotion } from "./promotion.ts";
+import { rollback } from "./promotion.ts";
 import {
   event,
   msUntilDue,
   readinessPollMs,
   ref,
   routesFor,
-  withPhase,
 } from "./status.ts";
-import type { Action, Decision, DecideInput } from "./types.ts";
+import type { Action, Decision, DecideInput, HookResult } from "./types.ts";
 import { describeCheck } from "./verdicts.ts";
 
 export function progress(input: DecideInput): Decision {
@@ -54,13 +61,6 @@ export function progress(input: DecideInput): Decision {
   return analysisStep(input);
 }
 
-/** Whether a step at this point judges metrics: a weighted canary at weight 0 has no traffic yet. */
-export function stepChecksMetrics(input: DecideInput): boolean {
-  return (
-    input.spec.strategy !== "canary" || (input.status.canaryWeight ?? 0) > 0
-  );
-}
-
 function checkEvents(checks: CheckResult[]): Action[] {
   return checks.map((c) => ({
     type: "event",
@@ -70,103 +70,73 @@ function checkEvents(checks: CheckResult[]): Action[] {
   }));
 }
 
+function hookEvents(failed: HookResult[]): Action[] {
+  return failed.map((r) => ({
+    type: "event",
+    eventType: "Warning",
+    reason: "WebhookFailed",
+    message: describeHook(r),
+  }));
+}
+
+/** One analysis step: rollback hooks, pre-rollout (first step), rollout hooks and metrics, then advance. */
 function analysisStep(input: DecideInput): Decision {
   const { status, spec } = input;
-  const checks = stepChecksMetrics(input)
-    ? (input.observations.checks ?? [])
-    : [];
-  const failed = checks.filter((c) => c.verdict !== "pass");
+  const manual = hookResults(input, "rollback").find((r) => r.ok);
+  if (manual) {
+    return rollback(
+      input,
+      `manual rollback requested by webhook ${manual.name}: ${manual.message}`,
+    );
+  }
+  const traffic = stepChecksMetrics(input);
+  const checks = traffic ? (input.observations.checks ?? []) : [];
+  const failedChecks = checks.filter((c) => c.verdict !== "pass");
+  const failedHookResults = [
+    ...(isFirstStep(input) ? failedHooks(input, "pre-rollout") : []),
+    ...(traffic ? failedHooks(input, "rollout") : []),
+  ];
   const stepped = {
     ...status,
     lastStepTime: input.now.toISOString(),
     lastChecks: checks,
   };
-  const events = checkEvents(checks);
+  const events = [...hookEvents(failedHookResults), ...checkEvents(checks)];
 
-  if (failed.length > 0) {
-    const failedChecks = (status.failedChecks ?? 0) + 1;
-    const reason = failed.map(describeCheck).join("; ");
-    if (failedChecks >= spec.threshold) {
+  if (failedChecks.length > 0 || failedHookResults.length > 0) {
+    const failures = (status.failedChecks ?? 0) + 1;
+    const reason = [
+      ...failedHookResults.map(describeHook),
+      ...failedChecks.map(describeCheck),
+    ].join("; ");
+    if (failures >= spec.threshold) {
       const decision = rollback(
         input,
-        `Canary analysis failed ${failedChecks} times (threshold ${spec.threshold}): ${reason}`,
+        `Canary analysis failed ${failures} times (threshold ${spec.threshold}): ${reason}`,
       );
       return {
         ...decision,
-        status: { ...decision.status, failedChecks, lastChecks: checks },
+        status: {
+          ...decision.status,
+          failedChecks: failures,
+          lastChecks: checks,
+        },
         actions: [...events, ...decision.actions],
       };
     }
     const message = `Halt ${ref(input)} advancement: ${reason}`;
     return {
-      status: { ...stepped, failedChecks, message },
-      actions: [...events, routesFor(spec, status), event(message, "Warning")],
+      status: { ...stepped, failedChecks: failures, message },
+      actions: [
+        ...events,
+        routesFor(spec, status),
+        event(message, "Warning"),
+        { type: "notify", kind: "halted", severity: "warn", message, reason },
+      ],
       requeueAfterMs: spec.intervalMs,
     };
   }
   return spec.strategy === "canary"
     ? advanceWeight(input, stepped, events)
     : advanceIteration(input, stepped, events);
-}
-
-function advanceWeight(
-  input: DecideInput,
-  stepped: DecideInput["status"],
-  events: Action[],
-): Decision {
-  const weight = stepped.canaryWeight ?? 0;
-  const next = input.spec.weights.find((w) => w > weight);
-  if (next === undefined) return startPromotion(input, stepped, events);
-  const message = `Advance ${ref(input)} canary weight ${next}`;
-  return {
-    status: withPhase(
-      input,
-      { ...stepped, canaryWeight: next },
-      "Progressing",
-      message,
-    ),
-    actions: [
-      ...events,
-      { type: "setRoutes", primaryWeight: 100 - next, canaryWeight: next },
-      event(message),
-    ],
-    requeueAfterMs: input.spec.intervalMs,
-  };
-}
-
-function advanceIteration(
-  input: DecideInput,
-  stepped: DecideInput["status"],
-  events: Action[],
-): Decision {
-  const { spec } = input;
-  const iterations = (stepped.iterations ?? 0) + 1;
-  const counted = { ...stepped, iterations };
-  if (iterations <= spec.iterations) {
-    const message = `Advance ${ref(input)} canary iteration ${iterations}/${spec.iterations}`;
-    return {
-      status: withPhase(input, counted, "Progressing", message),
-      actions: [...events, routesFor(spec, counted), event(message)],
-      requeueAfterMs: spec.intervalMs,
-    };
-  }
-  // Blue/green switches all traffic to the canary for one interval before the primary is replaced.
-  if (spec.strategy === "blueGreen" && (stepped.canaryWeight ?? 0) < 100) {
-    const message = `Routing all traffic to canary ${spec.targetName}.${input.canary.namespace}`;
-    return {
-      status: withPhase(
-        input,
-        { ...stepped, canaryWeight: 100 },
-        "Progressing",
-        message,
-      ),
-      actions: [
-        ...events,
-        { type: "setRoutes", primaryWeight: 0, canaryWeight: 100 },
-        event(message),
-      ],
-      requeueAfterMs: spec.intervalMs,
-    };
-  }
-  return startPromotion(input, stepped, events);
 }

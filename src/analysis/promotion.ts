@@ -7,7 +7,15 @@ import {
   ref,
   withPhase,
 } from "./status.ts";
-import type { Decision, DecideInput } from "./types.ts";
+import { hooksOfType } from "./hooks.ts";
+import type { Action, Decision, DecideInput } from "./types.ts";
+
+/** post-rollout hooks run once a run has ended, either way. */
+function postRollout(input: DecideInput): Action[] {
+  return hooksOfType(input.spec, "post-rollout").length > 0
+    ? [{ type: "runHooks", hookType: "post-rollout" }]
+    : [];
+}
 
 /** Copy the target to the primary and enter Promoting. */
 export function startPromotion(
@@ -106,6 +114,7 @@ export function finalise(input: DecideInput): Decision {
       { type: "scaleTarget", to: "zero" },
       event(message),
       { type: "notify", kind: "promoted", severity: "info", message },
+      ...postRollout(input),
     ],
     requeueAfterMs: input.spec.intervalMs,
   };
@@ -125,6 +134,7 @@ export function rollback(input: DecideInput, reason: string): Decision {
       { type: "scaleTarget", to: "zero" },
       event(message, "Warning"),
       { type: "notify", kind: "rollback", severity: "error", message, reason },
+      ...postRollout(input),
     ],
     requeueAfterMs: input.spec.intervalMs,
   };

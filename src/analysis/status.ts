@@ -92,7 +92,10 @@ export function routesFor(
   spec: ResolvedSpec,
   status: CanaryStatus,
 ): Extract<Action, { type: "setRoutes" }> {
-  if (spec.strategy === "abTesting" && status.phase === "Progressing") {
+  if (
+    spec.strategy === "abTesting" &&
+    (status.phase === "Progressing" || status.phase === "WaitingPromotion")
+  ) {
     return {
       type: "setRoutes",
       primaryWeight: 0,

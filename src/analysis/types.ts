@@ -1,6 +1,11 @@
 // Inputs and outputs of the pure decision core. The controller gathers Observations, calls decide(),
 // carries out the Actions in order, and writes the returned status once.
-import type { CanaryStatus, CheckResult, Phase } from "../api/canary.ts";
+import type {
+  CanaryStatus,
+  CheckResult,
+  Phase,
+  WebhookType,
+} from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 
 export interface Readiness {
@@ -26,6 +31,17 @@ export interface Observations {
   canary: Readiness;
   /** Metric verdicts, present only when wantsChecks() asked for them. */
   checks?: CheckResult[];
+  /** Results of the webhooks wantedHooks() asked for. */
+  hooks?: HookResult[];
+}
+
+/** One webhook call: success is any 2xx; message carries the failure (status and response body). */
+export interface HookResult {
+  name: string;
+  type: WebhookType;
+  ok: boolean;
+  message: string;
+  statusCode?: number;
 }
 
 export interface DecideInput {
@@ -46,7 +62,9 @@ export type NotificationKind =
   | "rollback"
   | "restart"
   | "skipped"
-  | "terminated";
+  | "terminated"
+  | "waiting"
+  | "halted";
 
 export type Action =
   /** Create or update the primary Deployment, the Services, the primary HPA and config copies. */
@@ -63,6 +81,8 @@ export type Action =
   | { type: "revert" }
   /** Copy the target's pod template (and configs, HPA) to the primary. */
   | { type: "promote" }
+  /** Call the Canary's hooks of this type after the status write (their results change nothing). */
+  | { type: "runHooks"; hookType: WebhookType }
   | {
       type: "event";
       eventType: "Normal" | "Warning";

@@ -30,6 +30,7 @@ export const webhookTypes = [
   "rollback",
   "event",
 ] as const;
+export type WebhookType = (typeof webhookTypes)[number];
 
 const objectMetadata = s.object({
   labels: stringMap(),

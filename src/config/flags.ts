@@ -11,6 +11,8 @@ export interface OperatorConfig {
   includeLabelPrefix: string[];
   slack: { url?: string; channel?: string; user: string };
   clusterName: string;
+  /** Receives every Canary event as a webhook (like an `event` hook on every Canary). */
+  eventWebhook?: string;
   logLevel: "debug" | "info" | "warn" | "error";
   port: number;
   minAnalysisIntervalMs: number;
@@ -35,6 +37,7 @@ const options = {
   "slack-channel": { type: "string" },
   "slack-user": { type: "string", default: "siskin" },
   "cluster-name": { type: "string", default: "" },
+  "event-webhook": { type: "string" },
   "log-level": { type: "string", default: "info" },
   port: { type: "string", default: "8080" },
   "min-analysis-interval": { type: "string", default: "10s" },
@@ -79,6 +82,9 @@ export function parseOperatorFlags(
       "--slack-url: must be an http(s) URL (a Slack incoming-webhook address)",
     );
   }
+  const eventWebhook = values["event-webhook"];
+  if (eventWebhook !== undefined && !/^https?:\/\//.test(eventWebhook))
+    problems.push("--event-webhook: must be an http(s) URL");
   const logLevel = get("log-level");
   if (!(logLevels as readonly string[]).includes(logLevel)) {
     problems.push(
@@ -126,6 +132,7 @@ export function parseOperatorFlags(
         user: get("slack-user"),
       },
       clusterName: get("cluster-name"),
+      ...(eventWebhook ? { eventWebhook } : {}),
       logLevel: logLevel as OperatorConfig["logLevel"],
       port,
       minAnalysisIntervalMs: minAnalysisIntervalMs ?? 10_000,

@@ -19,13 +19,15 @@ import type { Logger } from "../telemetry/logger.ts";
 import type { Clock } from "../util/clock.ts";
 import { primaryName } from "../workloads/names.ts";
 
-export type MetricTemplateObject = KubernetesObject & {
+/** A namespaced flagger.app object (MetricTemplate, AlertProvider); its spec is read where used. */
+export type FlaggerObject = KubernetesObject & {
   metadata: { name: string; namespace: string };
 };
 
 export interface Caches {
   canaries: ResilientInformer<Canary & KubernetesObject>;
-  metricTemplates: ResilientInformer<MetricTemplateObject>;
+  metricTemplates: ResilientInformer<FlaggerObject>;
+  alertProviders: ResilientInformer<FlaggerObject>;
   deployments: ResilientInformer<V1Deployment>;
   hpas: ResilientInformer<V2HorizontalPodAutoscaler>;
   configMaps: ResilientInformer<V1ConfigMap>;
@@ -58,6 +60,15 @@ export function createCaches(options: CacheOptions): Caches {
     ns ? `${group}/namespaces/${ns}/${resource}` : `${group}/${resource}`;
   const base = { kc, clock: options.clock, logger: options.logger };
 
+  const listFlagger = async <T extends KubernetesObject>(
+    plural: string,
+  ): Promise<KubernetesListObject<T>> => {
+    const group = { group: "flagger.app", version: "v1beta1", plural };
+    return (await (ns
+      ? custom.listNamespacedCustomObject({ ...group, namespace: ns })
+      : custom.listClusterCustomObject(group))) as KubernetesListObject<T>;
+  };
+
   const canariesUsing = (
     namespace: string,
     uses: (canary: Canary) => boolean,
@@ -72,19 +83,7 @@ export function createCaches(options: CacheOptions): Caches {
   const canaries = new ResilientInformer<Canary & KubernetesObject>({
     ...base,
     path: scoped("/apis/flagger.app/v1beta1", "canaries"),
-    list: async () =>
-      (await (ns
-        ? custom.listNamespacedCustomObject({
-            group: "flagger.app",
-            version: "v1beta1",
-            plural: "canaries",
-            namespace: ns,
-          })
-        : custom.listClusterCustomObject({
-            group: "flagger.app",
-            version: "v1beta1",
-            plural: "canaries",
-          }))) as KubernetesListObject<Canary & KubernetesObject>,
+    list: () => listFlagger<Canary & KubernetesObject>("canaries"),
     onEvent: (canary, verb) =>
       options.enqueue(
         canaryKey(canary.metadata.namespace, canary.metadata.name),
@@ -154,23 +153,18 @@ export function createCaches(options: CacheOptions): Caches {
     onEvent: (o) => anyCanary(o, "secret"),
   });
 
-  const metricTemplates = new ResilientInformer<MetricTemplateObject>({
+  const metricTemplates = new ResilientInformer<FlaggerObject>({
     ...base,
     path: scoped("/apis/flagger.app/v1beta1", "metrictemplates"),
-    list: async () =>
-      (await (ns
-        ? custom.listNamespacedCustomObject({
-            group: "flagger.app",
-            version: "v1beta1",
-            plural: "metrictemplates",
-            namespace: ns,
-          })
-        : custom.listClusterCustomObject({
-            group: "flagger.app",
-            version: "v1beta1",
-            plural: "metrictemplates",
-          }))) as KubernetesListObject<MetricTemplateObject>,
+    list: () => listFlagger<FlaggerObject>("metrictemplates"),
     onEvent: (t) => anyCanary(t, "metrictemplate"),
+  });
+  // AlertProviders are read when a notification is sent; no reconcile depends on them.
+  const alertProviders = new ResilientInformer<FlaggerObject>({
+    ...base,
+    path: scoped("/apis/flagger.app/v1beta1", "alertproviders"),
+    list: () => listFlagger<FlaggerObject>("alertproviders"),
+    onEvent: () => undefined,
   });
 
   const all = [
@@ -179,11 +173,13 @@ export function createCaches(options: CacheOptions): Caches {
     configMaps,
     secrets,
     metricTemplates,
+    alertProviders,
     canaries,
   ];
   return {
     canaries,
     metricTemplates,
+    alertProviders,
     deployments,
     hpas,
     configMaps,

@@ -4,6 +4,7 @@
 import type { CanaryStatus } from "../api/canary.ts";
 import { resolveCanarySpec } from "../api/resolve.ts";
 import { decide, wantsChecks } from "../analysis/decide.ts";
+import { wantedHooks } from "../analysis/hooks.ts";
 import type { DecideInput } from "../analysis/types.ts";
 import type { OperatorConfig } from "../config/flags.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -16,6 +17,7 @@ import type { Router } from "../routers/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Recorder } from "../telemetry/recorder.ts";
 import type { Clock } from "../util/clock.ts";
+import { callWebhooks } from "../webhooks/call.ts";
 import { stableStringify } from "../util/hash.ts";
 import type { Caches } from "./caches.ts";
 import { execute, isWorkloadAction } from "./execute.ts";
@@ -27,13 +29,8 @@ import {
 } from "./finalizer.ts";
 import { observe } from "./observe.ts";
 import { checkProvidersInBackground } from "./provider-check.ts";
-import {
-  lookups,
-  record,
-  releaseFinalizer,
-  reportInvalid,
-  tell,
-} from "./report.ts";
+import { lookups, record, releaseFinalizer, reportInvalid } from "./report.ts";
+import { tell } from "./tell.ts";
 
 export interface ReconcilerDeps {
   caches: Caches;
@@ -121,6 +118,21 @@ export function createReconciler(
       canary: { name, namespace },
       deleting,
     };
+    const hookTypes = wantedHooks(input);
+    if (hookTypes.length > 0) {
+      const hooks = await callWebhooks(spec.webhooks, hookTypes, {
+        name,
+        namespace,
+        phase: status.phase ?? "Initializing",
+        checksum: observed.observations.targetRevision,
+      });
+      for (const h of hooks.filter((r) => !r.ok))
+        log.info(
+          { hook: h.name, type: h.type, result: h.message },
+          "webhook said no",
+        );
+      input.observations = { ...input.observations, hooks };
+    }
     if (wantsChecks(input)) {
       const checks = await runChecks({
         name,
@@ -179,7 +191,18 @@ export function createReconciler(
         ...lookups(deps),
       });
     }
-    await tell(deps, canary, spec.targetName, decision.actions, log);
+    await tell(
+      deps,
+      canary,
+      {
+        spec,
+        phase: next.phase ?? "Initializing",
+        checksum: observed.observations.targetRevision,
+        weight: next.canaryWeight ?? 0,
+      },
+      decision.actions,
+      log,
+    );
     if (deleting) return releaseFinalizer(deps, canary);
     record(deps, canary, status, next, spec.targetName);
     return decision.requeueAfterMs !== undefined

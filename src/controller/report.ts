@@ -1,61 +1,13 @@
-// What a reconcile tells people and records (events, notifications, self-metrics, invalid specs), and
+// What a reconcile records (self-metrics, invalid specs, the finalizer release), and
 // the cache lookups for MetricTemplates and Secrets.
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Canary, CanaryStatus } from "../api/canary.ts";
 import type { Issue } from "../api/resolve.ts";
 import type { MetricTemplateSpec } from "../api/templates.ts";
-import type { Action } from "../analysis/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
-import { errorMessage } from "../util/errors.ts";
 import { primaryName } from "../workloads/names.ts";
 import { withoutFinalizer } from "./finalizer.ts";
 import type { ReconcilerDeps } from "./reconciler.ts";
-
-export async function tell(
-  deps: ReconcilerDeps,
-  canary: Canary,
-  target: string,
-  actions: Action[],
-  log: Logger,
-): Promise<void> {
-  const involved = {
-    apiVersion: "flagger.app/v1beta1",
-    kind: "Canary",
-    name: canary.metadata.name,
-    namespace: canary.metadata.namespace,
-    uid: canary.metadata.uid,
-  };
-  for (const action of actions) {
-    if (action.type === "event") {
-      await deps.events.record(
-        involved,
-        action.eventType,
-        action.reason,
-        action.message,
-      );
-    } else if (action.type === "notify" && deps.notifier) {
-      try {
-        await deps.notifier.post({
-          canary: {
-            name: canary.metadata.name,
-            namespace: canary.metadata.namespace,
-          },
-          target,
-          cluster: deps.config.clusterName,
-          kind: action.kind,
-          severity: action.severity,
-          message: action.message,
-          ...(action.reason ? { reason: action.reason } : {}),
-        });
-      } catch (error) {
-        log.warn(
-          { err: errorMessage(error), kind: action.kind },
-          "notification failed",
-        );
-      }
-    }
-  }
-}
 
 export function record(
   deps: ReconcilerDeps,

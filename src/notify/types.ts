@@ -1,13 +1,18 @@
 import type { NotificationKind } from "../analysis/types.ts";
 
+export type Severity = "info" | "warn" | "error";
+
 export interface Notification {
   canary: { name: string; namespace: string };
   target: string;
   cluster: string;
   kind: NotificationKind;
-  severity: "info" | "warn" | "error";
+  severity: Severity;
   message: string;
-  /** Why, for rollbacks: the failing metric with value and threshold, or the deadline. */
+  /** The Canary's phase and canary weight after this reconcile. */
+  phase: string;
+  weight: number;
+  /** Why, for rollbacks and halts: the failing metric with value and threshold, a webhook, or the deadline. */
   reason?: string;
 }
 

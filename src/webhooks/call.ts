@@ -1,0 +1,103 @@
+// Calls a Canary's webhooks: POST JSON {name, namespace, phase, checksum, metadata}. Success is any
+// 2xx (Flagger rejects 204); a failure carries the status code and the start of the response body,
+// which end up in the Event and the Canary's status, so keep them short and printable.
+import axios from "axios";
+import type { CanaryWebhook, WebhookType } from "../api/canary.ts";
+import type { HookResult } from "../analysis/types.ts";
+import { hookType } from "../analysis/hooks.ts";
+import { parseDuration } from "../util/durations.ts";
+import { errorMessage } from "../util/errors.ts";
+
+export const defaultHookTimeoutMs = 10_000;
+const retryDelayMs = 1000;
+const maxBodyChars = 300;
+
+export interface HookPayload {
+  name: string;
+  namespace: string;
+  phase: string;
+  checksum: string;
+  metadata?: Record<string, string>;
+}
+
+function summarize(body: unknown): string {
+  const text = (typeof body === "string" ? body : JSON.stringify(body ?? ""))
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > maxBodyChars
+    ? `${text.slice(0, maxBodyChars)}...`
+    : text;
+}
+
+async function attempt(
+  hook: CanaryWebhook,
+  payload: HookPayload,
+  timeoutMs: number,
+): Promise<Omit<HookResult, "name" | "type">> {
+  try {
+    const response = await axios.post(hook.url, payload, {
+      timeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+      validateStatus: () => true,
+      responseType: "text",
+      maxRedirects: 0,
+      headers: { "Content-Type": "application/json" },
+    });
+    const body = summarize(response.data);
+    const ok = response.status >= 200 && response.status < 300;
+    return {
+      ok,
+      statusCode: response.status,
+      message: `HTTP ${response.status}${body ? `: ${body}` : ""}`,
+    };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const timedOut =
+      code === "ECONNABORTED" ||
+      code === "ERR_CANCELED" ||
+      (error as Error).name === "CanceledError";
+    return {
+      ok: false,
+      message: timedOut
+        ? `no answer within ${timeoutMs / 1000}s`
+        : errorMessage(error),
+    };
+  }
+}
+
+/** One hook, with its timeout and retries (a 4xx is an answer, not retried; errors and 5xx are). */
+export async function callWebhook(
+  hook: CanaryWebhook,
+  payload: HookPayload,
+): Promise<HookResult> {
+  const timeoutMs =
+    (hook.timeout ? parseDuration(hook.timeout) : undefined) ??
+    defaultHookTimeoutMs;
+  const tries = 1 + (hook.retries ?? 0);
+  let result: Omit<HookResult, "name" | "type"> = { ok: false, message: "" };
+  for (let i = 0; i < tries; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, retryDelayMs));
+    result = await attempt(
+      hook,
+      { ...payload, metadata: { ...hook.metadata, ...payload.metadata } },
+      timeoutMs,
+    );
+    const answered = result.statusCode !== undefined && result.statusCode < 500;
+    if (result.ok || answered) break;
+  }
+  return { name: hook.name, type: hookType(hook), ...result };
+}
+
+/** Every hook of the given types, one after another in the Canary's order. */
+export async function callWebhooks(
+  hooks: readonly CanaryWebhook[],
+  types: readonly WebhookType[],
+  payload: HookPayload,
+): Promise<HookResult[]> {
+  const results: HookResult[] = [];
+  for (const hook of hooks) {
+    if (!types.includes(hookType(hook))) continue;
+    results.push(await callWebhook(hook, payload));
+  }
+  return results;
+}
