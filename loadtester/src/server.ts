@@ -1,0 +1,179 @@
+// The load tester's HTTP API (Flagger's flagger-loadtester contract):
+//   POST /                         run a task from the webhook payload's metadata (cmd, bash)
+//   POST /gate/approve | /gate/halt          always open (200) | always closed (403)
+//   POST /gate/check|open|close    the canary's confirm gate
+//   POST /rollback/check|open|close          the canary's rollback gate
+//   GET  /healthz, /metrics
+import http from "node:http";
+import type { Logger } from "pino";
+import { parseDuration } from "../../src/util/durations.ts";
+import type { GateKind, Gates } from "./gates.ts";
+import type { LoadTesterMetrics } from "./metrics.ts";
+import { taskTypes, type TaskRunner, type TaskType } from "./tasks.ts";
+
+export interface ServerDeps {
+  gates: Gates;
+  tasks: TaskRunner;
+  metrics: LoadTesterMetrics;
+  namespacePattern: RegExp;
+  defaultTimeoutMs: number;
+  logger: Logger;
+}
+
+interface Payload {
+  name: string;
+  namespace: string;
+  phase?: string;
+  metadata: Record<string, string>;
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+const maxBodyBytes = 1 << 20;
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        reject(new Error("request body larger than 1 MiB"));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** The webhook payload, or the reason it cannot be used (naming the field). */
+export function parsePayload(text: string, pattern: RegExp): Payload | Answer {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {
+      status: 400,
+      body: "body is not JSON; send the webhook payload {name, namespace, metadata}",
+    };
+  }
+  const p = value as Partial<Payload> | null;
+  if (!p || typeof p.name !== "string" || !p.name)
+    return { status: 400, body: "payload.name is missing" };
+  if (typeof p.namespace !== "string" || !p.namespace)
+    return { status: 400, body: "payload.namespace is missing" };
+  if (!pattern.test(p.namespace))
+    return {
+      status: 403,
+      body: `namespace ${p.namespace} is not allowed by --namespace-regexp`,
+    };
+  const metadata =
+    p.metadata && typeof p.metadata === "object" ? p.metadata : {};
+  return {
+    name: p.name,
+    namespace: p.namespace,
+    ...(p.phase ? { phase: p.phase } : {}),
+    metadata,
+  };
+}
+
+async function gate(
+  deps: ServerDeps,
+  kind: GateKind,
+  action: string,
+  p: Payload,
+): Promise<Answer> {
+  const label = kind === "gate" ? "gate" : "rollback gate";
+  if (action === "check") {
+    const open = deps.gates.isOpen(kind, p.namespace, p.name);
+    return {
+      status: open ? 200 : 403,
+      body: `${label} ${open ? "open" : "closed"}`,
+    };
+  }
+  const open = action === "open";
+  await deps.gates.set(kind, p.namespace, p.name, open);
+  deps.logger.info(
+    { canary: `${p.namespace}/${p.name}`, kind, open },
+    "gate changed",
+  );
+  return { status: 200, body: `${label} ${open ? "opened" : "closed"}` };
+}
+
+async function task(deps: ServerDeps, p: Payload): Promise<Answer> {
+  const type = p.metadata.type ?? "cmd";
+  if (!(taskTypes as readonly string[]).includes(type)) {
+    deps.metrics.task("unknown", "refused");
+    return {
+      status: 400,
+      body: `metadata.type "${type}" is not supported; use ${taskTypes.join(" or ")}`,
+    };
+  }
+  const command = p.metadata.cmd ?? "";
+  if (!command) return { status: 400, body: "metadata.cmd is missing" };
+  const timeout = p.metadata.timeout;
+  const timeoutMs = timeout ? parseDuration(timeout) : deps.defaultTimeoutMs;
+  if (timeoutMs === undefined)
+    return {
+      status: 400,
+      body: `metadata.timeout "${timeout}" is not a duration like 30s`,
+    };
+  const answer = await deps.tasks.handle({
+    type: type as TaskType,
+    command,
+    canary: { name: p.name, namespace: p.namespace },
+    timeoutMs,
+    logOutput: p.metadata.logCmdOutput === "true",
+  });
+  if (answer.status === 403) deps.metrics.task(type as TaskType, "refused");
+  return answer;
+}
+
+async function route(
+  deps: ServerDeps,
+  req: http.IncomingMessage,
+): Promise<Answer> {
+  const path =
+    new URL(req.url ?? "/", "http://loadtester").pathname.replace(/\/+$/, "") ||
+    "/";
+  if (req.method === "GET" && path === "/healthz")
+    return { status: 200, body: "ok" };
+  if (req.method === "GET" && path === "/metrics")
+    return { status: 200, body: await deps.metrics.registry.metrics() };
+  if (req.method !== "POST")
+    return { status: 405, body: "use POST with the webhook payload" };
+  if (path === "/gate/approve") return { status: 200, body: "approved" };
+  if (path === "/gate/halt") return { status: 403, body: "halted" };
+  const parsed = parsePayload(await readBody(req), deps.namespacePattern);
+  if ("status" in parsed) return parsed;
+  if (path === "/") return task(deps, parsed);
+  const match = /^\/(gate|rollback)\/(check|open|close)$/.exec(path);
+  if (match) return gate(deps, match[1] as GateKind, match[2] ?? "", parsed);
+  return { status: 404, body: `no endpoint ${path}` };
+}
+
+export function createServer(deps: ServerDeps): http.Server {
+  return http.createServer((req, res) => {
+    void route(deps, req)
+      .catch((error: unknown) => {
+        deps.logger.error(
+          { err: (error as Error).message, path: req.url },
+          "request failed",
+        );
+        return { status: 500, body: (error as Error).message };
+      })
+      .then((answer) => {
+        const isMetrics = req.url === "/metrics";
+        res.writeHead(answer.status, {
+          "content-type": isMetrics
+            ? deps.metrics.registry.contentType
+            : "text/plain",
+        });
+        res.end(answer.body);
+      });
+  });
+}
