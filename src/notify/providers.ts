@@ -98,8 +98,12 @@ export function notifierFor(d: Destination): Notifier {
         try {
           await webhook.send(slackPayload(n, options));
         } catch (error) {
-          const status = (error as { original?: { status?: number } }).original
-            ?.status;
+          // IncomingWebhookHTTPError carries statusCode (wrapped once more when it was not retried).
+          const e = error as {
+            statusCode?: number;
+            originalError?: { statusCode?: number };
+          };
+          const status = e.statusCode ?? e.originalError?.statusCode;
           throw rejected("Slack", status);
         }
       },

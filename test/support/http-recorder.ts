@@ -11,10 +11,10 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type Responder = (req: RecordedRequest) => {
-  status: number;
-  body?: string;
-};
+/** The answer to a request; undefined leaves it unanswered (a server that hangs). */
+export type Responder = (
+  req: RecordedRequest,
+) => { status: number; body?: string } | undefined;
 
 export class HttpRecorder {
   readonly requests: RecordedRequest[] = [];
@@ -37,7 +37,7 @@ export class HttpRecorder {
         };
         this.requests.push(recorded);
         const answer = this.respond(recorded);
-        res.writeHead(answer.status).end(answer.body ?? "");
+        if (answer) res.writeHead(answer.status).end(answer.body ?? "");
       });
     });
     await new Promise<void>((resolve) =>
