@@ -3,7 +3,13 @@
 import { closedGate, stepChecksMetrics, stepDue } from "./hooks.ts";
 import { progress } from "./progress.ts";
 import { finalise, promoting } from "./promotion.ts";
-import { event, readinessPollMs, ref, withPhase } from "./status.ts";
+import {
+  event,
+  msUntilDue,
+  readinessPollMs,
+  ref,
+  withPhase,
+} from "./status.ts";
 import { startRun } from "./transitions.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
@@ -81,6 +87,16 @@ function initialize(input: DecideInput): Decision {
 function idle(input: DecideInput): Decision {
   const { observations, status } = input;
   if (observations.targetRevision !== status.lastAppliedSpec) {
+    if (
+      status.phase === "Waiting" &&
+      msUntilDue(input.spec, status, input.now) > 0
+    ) {
+      return {
+        status,
+        actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],
+        requeueAfterMs: msUntilDue(input.spec, status, input.now),
+      };
+    }
     const gate = closedGate(input, "confirm-rollout");
     if (!gate) return startRun(input, false);
     return waitForRollout(input, gate);
@@ -130,7 +146,12 @@ function waitForRollout(
       message,
     });
   return {
-    status: withPhase(input, input.status, "Waiting", message),
+    status: withPhase(
+      input,
+      { ...input.status, lastStepTime: input.now.toISOString() },
+      "Waiting",
+      message,
+    ),
     actions,
     requeueAfterMs: input.spec.intervalMs,
   };

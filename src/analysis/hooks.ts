@@ -76,7 +76,10 @@ export function wantedHooks(input: DecideInput): WebhookType[] {
     idlePhases.has(status.phase ?? "") &&
     observations.targetRevision !== status.lastAppliedSpec
   ) {
-    wanted.push("confirm-rollout");
+    // While Waiting, the gate is asked once per interval, not on every event that wakes the Canary.
+    const waiting = status.phase === "Waiting";
+    if (!waiting || msUntilDue(spec, status, input.now) === 0)
+      wanted.push("confirm-rollout");
   } else if (stepDue(input)) {
     wanted.push("rollback");
     if (isFirstStep(input)) wanted.push("pre-rollout");

@@ -27,8 +27,12 @@ export class LoadTesterProcess {
       : [`--gates-file=${join(this.dir, "gates.json")}`, ...args];
   }
 
+  private port = 0;
+
+  /** Starts on a free port; a restart comes back on the same one, as a Service address would. */
   async start(): Promise<this> {
-    const port = await freeLoopbackPort();
+    this.port ||= await freeLoopbackPort();
+    const port = this.port;
     this.url = `http://127.0.0.1:${port}`;
     const proc = new ComponentProcess(
       "loadtester",
