@@ -36,6 +36,7 @@ const outputLimit = 4000;
 
 export class TaskRunner {
   private readonly running = new Map<string, AbortController>();
+  private readonly blocking = new Set<AbortController>();
   private readonly options: TaskRunnerOptions;
 
   constructor(options: TaskRunnerOptions) {
@@ -62,10 +63,14 @@ export class TaskRunner {
       return { status: 400, body: `cannot run hey: ${hey.error}` };
     const plan = hey?.ok ? hey.plan : undefined;
     if (task.type === "bash") {
-      const outcome = await this.run(
-        task,
-        plan,
+      const controller = new AbortController();
+      this.blocking.add(controller);
+      const signal = AbortSignal.any([
+        controller.signal,
         AbortSignal.timeout(task.timeoutMs),
+      ]);
+      const outcome = await this.run(task, plan, signal).finally(() =>
+        this.blocking.delete(controller),
       );
       return { status: outcome.ok ? 200 : 400, body: outcome.output };
     }
@@ -81,9 +86,10 @@ export class TaskRunner {
     return { status: 202, body: "started" };
   }
 
-  /** Stops every background task (shutdown). */
+  /** Stops every task, background and blocking (shutdown): nothing outlives the load tester. */
   stopAll(): void {
     for (const controller of this.running.values()) controller.abort();
+    for (const controller of this.blocking) controller.abort();
   }
 
   private async run(
@@ -123,10 +129,20 @@ function runShell(
   signal: AbortSignal,
 ): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
+    // Its own process group, so a timeout ends the whole pipeline (curl | grep), not just bash.
     const child = spawn("bash", ["-c", command], {
       stdio: ["ignore", "pipe", "pipe"],
-      signal,
+      detached: true,
     });
+    const kill = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    if (signal.aborted) kill();
+    signal.addEventListener("abort", kill, { once: true });
     let output = "";
     const keep = (chunk: Buffer) => {
       if (output.length < outputLimit) output += chunk.toString("utf8");
@@ -140,6 +156,7 @@ function runShell(
       });
     });
     child.on("close", (code, sig) => {
+      signal.removeEventListener("abort", kill);
       const text = output.slice(0, outputLimit).trim();
       if (signal.aborted)
         return resolve({
