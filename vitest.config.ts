@@ -11,6 +11,7 @@ export default defineConfig({
           include: [
             "src/**/*.test.ts",
             "loadtester/**/*.test.ts",
+            "demo/**/*.test.ts",
             "test/**/*.unit.test.ts",
           ],
         },
@@ -19,11 +20,20 @@ export default defineConfig({
         test: {
           name: "cluster",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/**/*.unit.test.ts"],
+          exclude: ["test/**/*.unit.test.ts", "test/demo/**"],
           globalSetup: ["test/cluster/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // One control plane on 2 cores: files share it, so run them one at a time for stable timings.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // npm run demo as a user runs it: its own cluster and processes, so it runs on its own.
+          name: "demo",
+          include: ["test/demo/**/*.test.ts"],
+          testTimeout: 420_000,
           fileParallelism: false,
         },
       },

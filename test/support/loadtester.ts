@@ -15,6 +15,11 @@ export interface HookAnswer {
 
 export class LoadTesterProcess {
   private proc: ComponentProcess | undefined;
+
+  /** The process id while it runs (the demo records it to prove a clean shutdown). */
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
   readonly dir = mkdtempSync(join(tmpdir(), "siskin-loadtester-"));
   readonly logPath = join(this.dir, "loadtester.log");
   url = "";

@@ -17,6 +17,11 @@ export interface OperatorOptions {
 
 export class OperatorProcess {
   private proc: ComponentProcess | undefined;
+
+  /** The process id while it runs (the demo records it to prove a clean shutdown). */
+  get pid(): number | undefined {
+    return this.proc?.child.pid;
+  }
   readonly logPath: string;
   private readonly options: OperatorOptions;
   starts = 0;

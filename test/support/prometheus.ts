@@ -14,6 +14,11 @@ export const prometheusBinary =
 export class LocalPrometheus {
   url = "";
   private process: ComponentProcess | undefined;
+
+  /** The process id while it runs (the demo records it to prove a clean shutdown). */
+  get pid(): number | undefined {
+    return this.process?.child.pid;
+  }
   private dir = "";
 
   async start(targets: string[]): Promise<void> {

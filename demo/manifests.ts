@@ -1,0 +1,54 @@
+// The examples/ manifests, adapted for the local run only where they must be: the addresses (load
+// tester, canary Service, gateway) point at the loopback stand-ins, and the intervals are shortened.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { KubernetesObject } from "@kubernetes/client-node";
+
+export interface Addresses {
+  loadtester: string;
+  canaryService: string;
+  gateway: string;
+}
+
+export interface Timing {
+  /** analysis.interval (the example says 10s). */
+  interval: string;
+  /** Each metric's query window (the example says 1m and 30s). */
+  metricInterval: string;
+}
+
+const replacements = (a: Addresses): [string, string][] => [
+  ["http://flagger-loadtester.test", a.loadtester],
+  ["http://podinfo-canary:9898", a.canaryService],
+  ["http://gateway-proxy.gloo-system", a.gateway],
+];
+
+export function loadExamples(
+  repoRoot: string,
+  a: Addresses,
+  t: Timing,
+): KubernetesObject[] {
+  const files = ["deployment.yaml", "virtualservice.yaml", "canary.yaml"];
+  const objects: KubernetesObject[] = [];
+  for (const file of files) {
+    let text = readFileSync(join(repoRoot, "examples/podinfo", file), "utf8");
+    for (const [from, to] of replacements(a)) text = text.replaceAll(from, to);
+    for (const doc of parseAllDocuments(text)) {
+      const object = doc.toJS() as KubernetesObject & {
+        spec?: {
+          analysis?: { interval?: string; metrics?: { interval?: string }[] };
+        };
+      };
+      if (!object) continue;
+      const analysis =
+        object.kind === "Canary" ? object.spec?.analysis : undefined;
+      if (analysis) {
+        analysis.interval = t.interval;
+        for (const m of analysis.metrics ?? []) m.interval = t.metricInterval;
+      }
+      objects.push(object);
+    }
+  }
+  return objects;
+}

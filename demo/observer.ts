@@ -1,0 +1,244 @@
+// Watches what a user would watch (the Canary's status and the RouteTable) while the demo runs, prints
+// live progress, and measures: the traffic split per step from the gateway's own counters, and the
+// metric values the operator judged against the gateway's traffic and Prometheus.
+import { Watch, type KubeConfig } from "@kubernetes/client-node";
+import type { Canary, CheckResult } from "../src/api/canary.ts";
+import type { GatewaySimulator } from "./gateway.ts";
+
+export interface StepRecord {
+  run: string;
+  canaryWeight: number;
+  seconds: number;
+  /** Requests the gateway sent to the primary and the canary upstream during the step. */
+  primary: number;
+  canary: number;
+}
+
+export interface CheckRecord {
+  run: string;
+  at: number;
+  canaryWeight: number;
+  checks: CheckResult[];
+  /** The canary's success rate over the metric window from the gateway's counters, in percent. */
+  gatewaySuccessRate?: number;
+  /** The operator's success-rate query asked again of Prometheus when the check was seen. */
+  prometheusSuccessRate?: number;
+}
+
+interface Snapshot {
+  at: number;
+  totals: ReturnType<GatewaySimulator["totals"]>;
+}
+
+type RouteTable = {
+  spec?: {
+    routes?: {
+      routeAction?: {
+        multi?: {
+          destinations?: {
+            weight?: number;
+            destination: { upstream: { name: string } };
+          }[];
+        };
+      };
+    }[];
+  };
+};
+
+export class Observer {
+  readonly steps: StepRecord[] = [];
+  readonly checks: CheckRecord[] = [];
+  readonly phases: { run: string; phase: string; at: number }[] = [];
+  readonly weights: Record<string, number[]> = {};
+  run = "setup";
+  /** Gateway counts for the canary upstream during each run (a release). */
+  readonly runs: Record<
+    string,
+    { canaryRequests: number; canaryErrors: number }
+  > = {};
+  private runStart: Snapshot | undefined;
+  private readonly snapshots: Snapshot[] = [];
+  private stepStart: Snapshot | undefined;
+  private stepWeight = 0;
+  private lastStepTime = "";
+  private status: Canary["status"] = {};
+  private timer: NodeJS.Timeout | undefined;
+  private watches: { abort(): void }[] = [];
+  private readonly started = Date.now();
+  private readonly o: {
+    kc: KubeConfig;
+    namespace: string;
+    gateway: GatewaySimulator;
+    prometheus: string;
+    canaryCluster: string;
+    primaryCluster: string;
+    metricWindowMs: number;
+    print: (line: string) => void;
+  };
+
+  constructor(options: Observer["o"]) {
+    this.o = options;
+  }
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => this.snapshot(), 250);
+    this.snapshot();
+    const watch = new Watch(this.o.kc);
+    const ns = this.o.namespace;
+    this.watches.push(
+      await watch.watch(
+        `/apis/flagger.app/v1beta1/namespaces/${ns}/canaries`,
+        { fieldSelector: "metadata.name=podinfo" },
+        (_t: string, c: Canary) => this.onCanary(c),
+        () => undefined,
+      ),
+      await watch.watch(
+        `/apis/gateway.solo.io/v1/namespaces/${ns}/routetables`,
+        { fieldSelector: "metadata.name=podinfo" },
+        (_t: string, rt: RouteTable) => this.onRouteTable(rt),
+        () => undefined,
+      ),
+    );
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const w of this.watches) w.abort();
+    this.closeStep();
+    this.closeRun();
+  }
+
+  private closeRun(): void {
+    const start = this.runStart;
+    if (!start) return;
+    const end = this.snapshot();
+    const c = this.o.canaryCluster;
+    this.runs[this.run] = {
+      canaryRequests:
+        (end.totals[c]?.total ?? 0) - (start.totals[c]?.total ?? 0),
+      canaryErrors:
+        (end.totals[c]?.errors ?? 0) - (start.totals[c]?.errors ?? 0),
+    };
+    this.runStart = undefined;
+  }
+
+  get phase(): string | undefined {
+    return this.status?.phase;
+  }
+
+  get message(): string {
+    return this.status?.message ?? "";
+  }
+
+  /** Starts a new named run (a release); steps and checks are attributed to it. */
+  begin(run: string): void {
+    this.closeStep();
+    this.closeRun();
+    this.run = run;
+    this.runStart = this.snapshot();
+    this.weights[run] = [this.stepWeight];
+  }
+
+  private elapsed(): string {
+    return `${((Date.now() - this.started) / 1000).toFixed(1).padStart(6)}s`;
+  }
+
+  private snapshot(): Snapshot {
+    const s = { at: Date.now(), totals: this.o.gateway.totals() };
+    this.snapshots.push(s);
+    return s;
+  }
+
+  private onRouteTable(rt: RouteTable): void {
+    const destinations =
+      rt.spec?.routes?.at(-1)?.routeAction?.multi?.destinations ?? [];
+    const canary =
+      destinations.find((d) =>
+        d.destination.upstream.name.includes("-canaryupstream-"),
+      )?.weight ?? 0;
+    if (canary === this.stepWeight && this.stepStart) return;
+    this.closeStep();
+    this.stepWeight = canary;
+    this.stepStart = this.snapshot();
+    (this.weights[this.run] ??= []).push(canary);
+  }
+
+  private closeStep(): void {
+    const start = this.stepStart;
+    if (!start) return;
+    const end = this.snapshot();
+    const diff = (cluster: string) =>
+      (end.totals[cluster]?.total ?? 0) - (start.totals[cluster]?.total ?? 0);
+    this.steps.push({
+      run: this.run,
+      canaryWeight: this.stepWeight,
+      seconds: (end.at - start.at) / 1000,
+      primary: diff(this.o.primaryCluster),
+      canary: diff(this.o.canaryCluster),
+    });
+    this.stepStart = undefined;
+  }
+
+  private onCanary(c: Canary): void {
+    const before = this.status ?? {};
+    const now = c.status ?? {};
+    this.status = now;
+    if (now.phase && now.phase !== before.phase)
+      this.phases.push({ run: this.run, phase: now.phase, at: Date.now() });
+    const stepped = now.lastStepTime && now.lastStepTime !== this.lastStepTime;
+    if (stepped) this.lastStepTime = now.lastStepTime ?? "";
+    if (stepped && now.lastChecks?.length) void this.recordChecks(now);
+    if (
+      now.phase !== before.phase ||
+      now.canaryWeight !== before.canaryWeight ||
+      stepped
+    ) {
+      const checks = (now.lastChecks ?? [])
+        .map(
+          (k) =>
+            `${k.metric} ${k.value === undefined ? k.verdict : k.value.toFixed(k.value % 1 ? 2 : 0)} (${k.threshold})`,
+        )
+        .join(", ");
+      this.o.print(
+        `${this.elapsed()}  ${(now.phase ?? "").padEnd(16)} weight ${String(now.canaryWeight ?? 0).padStart(3)}%  failed checks ${now.failedChecks ?? 0}${checks ? `  ${checks}` : ""}`,
+      );
+    }
+  }
+
+  private async recordChecks(
+    status: NonNullable<Canary["status"]>,
+  ): Promise<void> {
+    const at = Date.now();
+    const record: CheckRecord = {
+      run: this.run,
+      at,
+      canaryWeight: status.canaryWeight ?? 0,
+      checks: status.lastChecks ?? [],
+    };
+    const from =
+      [...this.snapshots]
+        .reverse()
+        .find((s) => s.at <= at - this.o.metricWindowMs) ?? this.snapshots[0];
+    const to = this.snapshot();
+    const c = this.o.canaryCluster;
+    const total = (to.totals[c]?.total ?? 0) - (from?.totals[c]?.total ?? 0);
+    const errors = (to.totals[c]?.errors ?? 0) - (from?.totals[c]?.errors ?? 0);
+    if (total > 0) record.gatewaySuccessRate = ((total - errors) / total) * 100;
+    const query = record.checks.find(
+      (k) => k.metric === "request-success-rate",
+    )?.query;
+    if (query) {
+      try {
+        const url = `${this.o.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`;
+        const body = (await (await fetch(url)).json()) as {
+          data?: { result?: { value?: [number, string] }[] };
+        };
+        const value = Number(body.data?.result?.[0]?.value?.[1]);
+        if (Number.isFinite(value)) record.prometheusSuccessRate = value;
+      } catch {
+        // Prometheus gone (shutdown): the record keeps what it has.
+      }
+    }
+    this.checks.push(record);
+  }
+}

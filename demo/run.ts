@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+// npm run demo: the seed's Gloo canary story on this machine, all on 127.0.0.1. A local cluster, a
+// gateway and workload simulator standing in for Gloo and the pods, Prometheus scraping the gateway, the
+// load tester, a Slack-compatible receiver and the operator; then two releases: 6.0.1 (healthy, promoted)
+// and 6.0.2 (faulty, rolled back). Exits 0 only when both outcomes happened. --keep leaves it running.
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import {
+  repoRoot,
+  startCluster,
+  type LocalCluster,
+} from "../test/cluster/cluster.ts";
+import { LoadTesterProcess } from "../test/support/loadtester.ts";
+import { OperatorProcess } from "../test/support/operator.ts";
+import { LocalPrometheus } from "../test/support/prometheus.ts";
+import { SlackReceiver } from "../test/support/slack-receiver.ts";
+import { GatewaySimulator } from "./gateway.ts";
+import { loadExamples } from "./manifests.ts";
+import { Observer } from "./observer.ts";
+import { summarize, type DemoReport } from "./report.ts";
+import { WorkloadSimulator } from "./workloads.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    keep: { type: "boolean", default: false },
+    report: { type: "string" },
+    "state-file": { type: "string" },
+    interval: { type: "string", default: "5s" },
+  },
+});
+const namespace = "apps";
+const image = (version: string) => `ghcr.io/stefanprodan/podinfo:${version}`;
+const say = (line: string) => void process.stdout.write(`${line}\n`);
+const cleanups: (() => Promise<unknown>)[] = [];
+let cleaning: Promise<void> | undefined;
+
+/** Stops everything this run started, newest first; safe to call twice (Ctrl-C during shutdown). */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
+  })();
+  return cleaning;
+}
+process.once("SIGINT", () => {
+  say("\ninterrupted: stopping everything");
+  void cleanup().then(() => process.exit(130));
+});
+
+async function waitFor(
+  what: string,
+  check: () => boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  say(
+    "siskin demo: starting a local cluster (Kubernetes binaries are built once and cached)",
+  );
+  const cluster: LocalCluster = await startCluster({
+    log: (m) => say(`  cluster: ${m}`),
+  });
+  cleanups.push(() => cluster.stop({ removeDir: true }));
+  const kc = cluster.kubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+
+  const workloads = new WorkloadSimulator(kc, namespace, {
+    "6.0.2": { errorRate: 0.4, latencyMs: 700 }, // the faulty release
+  });
+  await workloads.start();
+  cleanups.push(() => workloads.stop());
+  const gateway = new GatewaySimulator(kc, namespace, workloads);
+  await gateway.start();
+  cleanups.push(() => gateway.stop());
+  const prometheus = new LocalPrometheus();
+  await prometheus.start([new URL(gateway.metricsUrl).host]);
+  cleanups.push(() => prometheus.stop());
+  const slack = new SlackReceiver();
+  await slack.start();
+  cleanups.push(() => slack.stop());
+  const loadtester = await new LoadTesterProcess([
+    `--namespace-regexp=${namespace}`,
+  ]).start();
+  cleanups.push(() => loadtester.stop());
+  const canaryService = await workloads.exposeService(
+    "podinfo-canary",
+    namespace,
+  );
+  const operator = new OperatorProcess({
+    kubeconfig: cluster.state.kubeconfig,
+    namespace,
+    metricsServer: prometheus.url,
+    slackUrl: slack.url,
+    extraArgs: ["--cluster-name=siskin-demo", "--log-level=info"],
+  });
+  operator.start();
+  cleanups.push(() => operator.stop());
+  say(
+    `  gateway ${gateway.url}, Prometheus ${prometheus.url}, load tester ${loadtester.url}`,
+  );
+  if (args["state-file"]) {
+    const pids = [
+      ...cluster.state.components.map((c) => c.pid),
+      prometheus.pid,
+      loadtester.pid,
+      operator.pid,
+    ];
+    const urls = [
+      gateway.url,
+      gateway.metricsUrl,
+      prometheus.url,
+      slack.url,
+      loadtester.url,
+      canaryService,
+      cluster.state.server,
+    ];
+    writeFileSync(
+      args["state-file"],
+      JSON.stringify({ pids, ports: urls.map((u) => Number(new URL(u).port)) }),
+    );
+  }
+
+  let printed = 0;
+  const printSlack = setInterval(() => {
+    for (const p of slack.payloads.slice(printed))
+      say(`  slack #general: ${p.text}`);
+    printed = slack.payloads.length;
+  }, 200);
+  cleanups.push(async () => clearInterval(printSlack));
+
+  const metricInterval = "10s";
+  const objects = loadExamples(
+    repoRoot,
+    { loadtester: loadtester.url, canaryService, gateway: gateway.url },
+    { interval: args.interval, metricInterval },
+  );
+  const apply = KubernetesObjectApi.makeApiClient(kc);
+  for (const object of objects) await apply.create(object);
+  say(
+    `applied examples/podinfo (Deployment podinfo 6.0.0 + HPA, VirtualService, Canary; interval ${args.interval})`,
+  );
+
+  const observer = new Observer({
+    kc,
+    namespace,
+    gateway,
+    prometheus: prometheus.url,
+    canaryCluster: `${namespace}-podinfo-canaryupstream-9898_${namespace}`,
+    primaryCluster: `${namespace}-podinfo-primaryupstream-9898_${namespace}`,
+    metricWindowMs: 10_000,
+    print: say,
+  });
+  await observer.start();
+  cleanups.push(async () => observer.stop());
+  await waitFor("Initialized", () => observer.phase === "Initialized", 90_000);
+
+  const apps = kc.makeApiClient(AppsV1Api);
+  const release = async (version: string, outcome: "Succeeded" | "Failed") => {
+    observer.begin(version);
+    say(
+      `\n$ kubectl -n ${namespace} set image deployment/podinfo podinfod=${image(version)}`,
+    );
+    const t0 = Date.now();
+    await apps.patchNamespacedDeployment(
+      {
+        name: "podinfo",
+        namespace,
+        body: [
+          {
+            op: "replace",
+            path: "/spec/template/spec/containers/0/image",
+            value: image(version),
+          },
+        ],
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+    );
+    await waitFor(
+      "the run to start",
+      () => observer.phase === "Progressing",
+      60_000,
+    );
+    await waitFor(
+      `${version} to end`,
+      () => observer.phase === "Succeeded" || observer.phase === "Failed",
+      240_000,
+    );
+    const result = {
+      version,
+      phase: observer.phase ?? "",
+      seconds: (Date.now() - t0) / 1000,
+      message: observer.message,
+    };
+    say(
+      `${version}: ${result.phase} after ${result.seconds.toFixed(0)}s${outcome !== result.phase ? ` (expected ${outcome})` : ""}`,
+    );
+    if (result.phase === "Failed") say(`  reason: ${result.message}`);
+    return result;
+  };
+  const first = await release("6.0.1", "Succeeded");
+  const second = await release("6.0.2", "Failed");
+  observer.stop();
+  // Stop the generated traffic, then let Prometheus scrape the last counts, so both can be compared.
+  await loadtester.stop();
+  await new Promise((r) => setTimeout(r, 2500));
+
+  const report: DemoReport = await summarize({
+    releases: [first, second],
+    observer,
+    gateway,
+    prometheus: prometheus.url,
+    slack: slack.payloads.map((p) => p.text),
+    seconds: (Date.now() - started) / 1000,
+  });
+  for (const line of report.lines) say(line);
+  if (args.report) writeFileSync(args.report, JSON.stringify(report, null, 2));
+  const ok = first.phase === "Succeeded" && second.phase === "Failed";
+
+  if (args.keep) {
+    await loadtester.start(); // same address, for the Canary's webhooks
+    say(`\nEverything is still running. In another terminal:
+  export KUBECONFIG=${cluster.state.kubeconfig}
+  ${cluster.state.binDir}/kubectl get canaries -A -w
+  ${cluster.state.binDir}/kubectl -n ${namespace} set image deployment/podinfo podinfod=${image("6.0.3")}
+  curl -H 'Host: podinfo.example.com' ${gateway.url}/
+  hey-style traffic: curl -X POST -d '{"name":"podinfo","namespace":"${namespace}","metadata":{"cmd":"hey -z 1m -q 5 -c 2 -host podinfo.example.com ${gateway.url}"}}' ${loadtester.url}/
+Press Ctrl-C to stop and remove everything.`);
+    await new Promise(() => undefined); // until SIGINT
+  }
+  return ok ? 0 : 1;
+}
+
+main()
+  .then(async (code) => {
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    say(`demo failed: ${(error as Error).message}`);
+    await cleanup();
+    process.exit(1);
+  });

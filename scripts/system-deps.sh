@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the machine packages Siskin's tests and demo need, when missing (Debian/Ubuntu, apt-get):
+# Go (builds the local cluster), npm, util-linux (flock), Prometheus. Used by .ci/run and npm run demo.
+set -euo pipefail
+
+apt_updated=""
+need_apt() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ -z "$apt_updated" ]; then $sudo apt-get update -qq; apt_updated=1; fi
+  echo "setup: apt-get install ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Go 1.21+ fetches the exact toolchain test/k8sbin/go.mod asks for from the module proxy.
+command -v go >/dev/null || need_apt golang-go
+command -v npm >/dev/null || need_apt nodejs npm
+if [ -z "${PROMETHEUS_BIN:-}" ]; then need_apt ca-certificates util-linux prometheus; else need_apt ca-certificates util-linux; fi

@@ -1,0 +1,147 @@
+// npm run demo, run as a user would (non-interactively): both releases end as they should, the routes
+// step as the Canary says, the gateway's measured split follows the weights, the numbers the operator
+// judged came from that traffic through Prometheus, and Ctrl-C leaves nothing behind.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { DemoReport } from "../../demo/report.ts";
+import { minRequestsPerStep } from "../../demo/report.ts";
+import { repoRoot } from "../cluster/cluster.ts";
+import { isAlive } from "../cluster/process.ts";
+
+function runDemo(
+  args: string[],
+  onOutput?: (text: string, child: ReturnType<typeof spawn>) => void,
+) {
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, "demo/run.ts"), ...args],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    onOutput?.(output, child);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  return new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, output })),
+  );
+}
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ host: "127.0.0.1", port }, () =>
+      server.close(() => resolve(true)),
+    );
+  });
+
+describe("npm run demo", () => {
+  it("promotes 6.0.1 and rolls back 6.0.2, with the traffic and the numbers to show for it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "siskin-demo-test-"));
+    const reportPath = join(dir, "report.json");
+    const { code, output } = await runDemo(["--report", reportPath]);
+    expect(code, output.slice(-3000)).toBe(0);
+    const report = JSON.parse(readFileSync(reportPath, "utf8")) as DemoReport;
+    expect(report.releases.map((r) => [r.version, r.phase])).toEqual([
+      ["6.0.1", "Succeeded"],
+      ["6.0.2", "Failed"],
+    ]);
+    expect(report.seconds).toBeLessThan(300);
+
+    // The RouteTable, watched: every step of the weighted canary, then back to the primary.
+    expect(report.weights["6.0.1"]).toEqual([
+      0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 0,
+    ]);
+    expect(report.weights["6.0.2"]).toEqual([0, 5, 0]);
+
+    // The gateway's own counters per upstream: the canary's share at each step follows its weight.
+    const judged = report.steps.filter(
+      (s) => s.primary + s.canary >= minRequestsPerStep,
+    );
+    expect(judged.length).toBeGreaterThanOrEqual(10);
+    for (const step of judged)
+      expect(
+        Math.abs((step.measuredCanaryPercent ?? 0) - step.canaryWeight),
+        JSON.stringify(step),
+      ).toBeLessThanOrEqual(5);
+
+    // Prometheus holds exactly what the gateway counted (it scraped the gateway, nothing else).
+    expect(Object.keys(report.gatewayTotals)).toHaveLength(2);
+    expect(report.prometheusTotals).toEqual(report.gatewayTotals);
+
+    // The verdicts follow the traffic: 6.0.1 served no errors and was judged 100% and fast;
+    // 6.0.2 served errors and slow answers and was judged below 99% and above 500 ms.
+    const values = (run: string, metric: string) =>
+      report.checks
+        .filter((c) => c.run === run)
+        .flatMap((c) =>
+          c.checks
+            .filter((k) => k.metric === metric && k.value !== undefined)
+            .map((k) => k.value ?? 0),
+        );
+    expect(report.runs["6.0.1"]).toMatchObject({ canaryErrors: 0 });
+    expect(report.runs["6.0.1"]?.canaryRequests).toBeGreaterThan(100);
+    expect(
+      values("6.0.1", "request-success-rate").every((v) => v === 100),
+    ).toBe(true);
+    expect(values("6.0.1", "request-duration").every((v) => v < 100)).toBe(
+      true,
+    );
+    expect(report.runs["6.0.2"]?.canaryErrors).toBeGreaterThan(0);
+    expect(values("6.0.2", "request-success-rate").some((v) => v < 99)).toBe(
+      true,
+    );
+    expect(values("6.0.2", "request-duration").some((v) => v > 500)).toBe(true);
+    // Where the operator judged, the gateway had seen the same kind of traffic in that window.
+    for (const c of report.checks.filter(
+      (x) => x.run === "6.0.1" && x.gatewaySuccessRate !== undefined,
+    ))
+      expect(c.gatewaySuccessRate).toBe(100);
+    expect(
+      report.checks.some(
+        (c) => c.run === "6.0.2" && (c.gatewaySuccessRate ?? 100) < 99,
+      ),
+    ).toBe(true);
+
+    expect(report.slack).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("Promotion completed"),
+        expect.stringContaining("Rolling back podinfo.apps"),
+      ]),
+    );
+    expect(output).toContain("6.0.2: Failed");
+  });
+
+  it("Ctrl-C during a release stops every process and frees every port", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "siskin-demo-test-"));
+    const stateFile = join(dir, "state.json");
+    let interrupted = false;
+    const { code, output } = await runDemo(
+      ["--state-file", stateFile],
+      (text, child) => {
+        if (!interrupted && text.includes("weight   5%")) {
+          interrupted = true;
+          child.kill("SIGINT");
+        }
+      },
+    );
+    expect(interrupted, output.slice(-2000)).toBe(true);
+    expect(code).toBe(130);
+    const state = JSON.parse(readFileSync(stateFile, "utf8")) as {
+      pids: number[];
+      ports: number[];
+    };
+    expect(state.pids.length).toBeGreaterThanOrEqual(8); // 5 cluster components, Prometheus, load tester, operator
+    for (const pid of state.pids)
+      expect(isAlive(pid), `pid ${pid}`).toBe(false);
+    for (const port of state.ports)
+      expect(await portFree(port), `port ${port}`).toBe(true);
+  });
+});
