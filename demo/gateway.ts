@@ -73,7 +73,13 @@ export class GatewaySimulator {
       this.routeTables.start(),
       this.upstreams.start(),
     ]);
-    this.url = await this.listen((req, res) => void this.handle(req, res));
+    this.url = await this.listen((req, res) => {
+      // A bad request gets a 502 and a reason; it never takes the demo down.
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end(`gateway error: ${(error as Error).message}`);
+      });
+    });
     this.metricsUrl = await this.listen((_req, res) => {
       void this.registry.metrics().then((text) => {
         res.writeHead(200, { "content-type": this.registry.contentType });

@@ -7,7 +7,9 @@ export function forward(
   res: http.ServerResponse,
 ): Promise<{ status: number; ms: number }> {
   const started = performance.now();
-  const target = new URL(req.url ?? "/", backend);
+  // Joined as text: a request path such as "//x" must not be read as a protocol-relative URL.
+  const path = req.url?.startsWith("/") ? req.url : `/${req.url ?? ""}`;
+  const target = new URL(`${backend}${path}`);
   if (target.hostname !== "127.0.0.1")
     throw new Error(`refusing to forward to ${backend}: loopback only`);
   return new Promise((resolve) => {

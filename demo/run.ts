@@ -48,6 +48,10 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
+process.once("uncaughtException", (error) => {
+  say(`demo failed: ${error.message}`);
+  void cleanup().then(() => process.exit(1));
+});
 process.once("SIGINT", () => {
   say("\ninterrupted: stopping everything");
   void cleanup().then(() => process.exit(130));
