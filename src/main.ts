@@ -2,9 +2,10 @@
 // Composition root: flags -> logger, kube client, registries -> informers, work queue, HTTP server.
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseOperatorFlags } from "./config/flags.ts";
-import { createCaches } from "./controller/caches.ts";
+import { canaryKey, createCaches } from "./controller/caches.ts";
 import { createReconciler } from "./controller/reconciler.ts";
 import { kubeEventRecorder } from "./kube/events.ts";
+import { LeaderElector } from "./kube/leader.ts";
 import { kubeObjectWriter } from "./kube/objects.ts";
 import { WorkQueue } from "./kube/queue.ts";
 import { prometheusProvider } from "./metrics/prometheus.ts";
@@ -52,6 +53,21 @@ async function main(): Promise<void> {
     return provider;
   };
 
+  const election = config.leaderElection;
+  const elector = election.enabled
+    ? new LeaderElector({
+        kc,
+        clock,
+        logger: logger.child({ component: "leader-election" }),
+        namespace: election.namespace,
+        name: "siskin-leader",
+        leaseDurationMs: election.leaseDurationMs,
+        renewDeadlineMs: election.renewDeadlineMs,
+        retryPeriodMs: election.retryPeriodMs,
+      })
+    : undefined;
+  let leading = elector === undefined;
+
   const queueLog = logger.child({ component: "queue" });
   const queue: WorkQueue = new WorkQueue((key) => reconcile(key), {
     clock,
@@ -78,7 +94,10 @@ async function main(): Promise<void> {
     clock,
     logger: logger.child({ component: "informers" }),
     ...(config.namespace ? { namespace: config.namespace } : {}),
-    enqueue: (key) => queue.add(key),
+    // A standby replica keeps its caches warm but reconciles nothing until it leads.
+    enqueue: (key) => {
+      if (leading) queue.add(key);
+    },
   });
   const reconcile = createReconciler({
     caches,
@@ -118,13 +137,25 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, "shutting down: finishing reconciles in flight");
+    leading = false;
     await queue.shutdown();
+    await elector?.release();
     await caches.stop();
     server.close();
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
+
+  if (elector) {
+    await elector.acquire(() => {
+      // Another replica may lead now: stop at once rather than write alongside it; the pod restarts.
+      process.exit(1);
+    });
+    leading = true;
+    for (const canary of caches.canaries.list())
+      queue.add(canaryKey(canary.metadata.namespace, canary.metadata.name));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -17,6 +17,13 @@ export interface OperatorConfig {
   port: number;
   minAnalysisIntervalMs: number;
   enableConfigTracking: boolean;
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
 }
 
 export type ConfigResult =
@@ -42,6 +49,11 @@ const options = {
   port: { type: "string", default: "8080" },
   "min-analysis-interval": { type: "string", default: "10s" },
   "enable-config-tracking": { type: "string", default: "true" },
+  "enable-leader-election": { type: "string", default: "false" },
+  "leader-election-namespace": { type: "string" },
+  "leader-election-lease-duration": { type: "string", default: "15s" },
+  "leader-election-renew-deadline": { type: "string", default: "10s" },
+  "leader-election-retry-period": { type: "string", default: "2s" },
 } as const;
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
@@ -103,6 +115,35 @@ export function parseOperatorFlags(
   const tracking = get("enable-config-tracking");
   if (tracking !== "true" && tracking !== "false")
     problems.push("--enable-config-tracking: use true or false");
+  const election = get("enable-leader-election");
+  if (election !== "true" && election !== "false")
+    problems.push("--enable-leader-election: use true or false");
+  const durations = {} as Record<
+    | "leader-election-lease-duration"
+    | "leader-election-renew-deadline"
+    | "leader-election-retry-period",
+    number
+  >;
+  for (const flag of [
+    "leader-election-lease-duration",
+    "leader-election-renew-deadline",
+    "leader-election-retry-period",
+  ] as const) {
+    const ms = parseDuration(get(flag));
+    if (ms === undefined || ms <= 0)
+      problems.push(`--${flag}: "${get(flag)}" is not a duration like 10s`);
+    durations[flag] = ms ?? 0;
+  }
+  if (
+    durations["leader-election-renew-deadline"] >=
+      durations["leader-election-lease-duration"] ||
+    durations["leader-election-retry-period"] >=
+      durations["leader-election-renew-deadline"]
+  ) {
+    problems.push(
+      "--leader-election-*: need retry period < renew deadline < lease duration (defaults 2s, 10s, 15s)",
+    );
+  }
   const list = (text: string): string[] =>
     text
       .split(",")
@@ -137,6 +178,18 @@ export function parseOperatorFlags(
       port,
       minAnalysisIntervalMs: minAnalysisIntervalMs ?? 10_000,
       enableConfigTracking: tracking === "true",
+      leaderElection: {
+        enabled: election === "true",
+        // The operator's own namespace in a pod (the chart sets POD_NAMESPACE), else the watched one.
+        namespace:
+          values["leader-election-namespace"] ??
+          process.env.POD_NAMESPACE ??
+          values.namespace ??
+          "default",
+        leaseDurationMs: durations["leader-election-lease-duration"],
+        renewDeadlineMs: durations["leader-election-renew-deadline"],
+        retryPeriodMs: durations["leader-election-retry-period"],
+      },
     }),
   };
 }

@@ -28,6 +28,16 @@ export interface LeaderElectionOptions {
 
 const statusOf = (error: unknown) => (error as { code?: number }).code;
 
+/**
+ * Lease times are MicroTime: the API server wants six fractional digits. The client passes strings
+ * through untouched (a Date would go out with three digits and be refused), hence the cast.
+ */
+function microTime(date: Date): Date {
+  return date
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, ".$1000Z") as unknown as Date;
+}
+
 export class LeaderElector {
   readonly identity: string;
   private readonly api: CoordinationV1Api;
@@ -85,7 +95,7 @@ export class LeaderElector {
         ...lease.spec,
         holderIdentity: undefined,
         leaseDurationSeconds: 1,
-        renewTime: new Date(),
+        renewTime: microTime(new Date()),
       };
       await this.api.replaceNamespacedLease({
         name: this.o.name,
@@ -135,8 +145,10 @@ export class LeaderElector {
       spec: {
         holderIdentity: this.identity,
         leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
-        acquireTime: takeover ? now : (previous?.spec?.acquireTime ?? now),
-        renewTime: now,
+        acquireTime: takeover
+          ? microTime(now)
+          : (previous?.spec?.acquireTime ?? microTime(now)),
+        renewTime: microTime(now),
         leaseTransitions:
           (previous?.spec?.leaseTransitions ?? 0) +
           (takeover && previous ? 1 : 0),

@@ -1,0 +1,113 @@
+// Two operator processes with leader election: only the leader reconciles; when it is killed, the
+// other takes the Lease over and finishes the run without repeating a step; SIGTERM hands the Lease
+// back at once.
+import { afterAll, describe, expect, it } from "vitest";
+import { CoordinationV1Api } from "@kubernetes/client-node";
+import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
+import { CanaryApi, WeightRecorder } from "../support/canary-api.ts";
+import {
+  clusterState,
+  createTestNamespace,
+  eventually,
+  kubeConfig,
+} from "../support/cluster.ts";
+import { OperatorProcess } from "../support/operator.ts";
+import { initializePodinfo, type Scenario } from "../support/scenario.ts";
+
+const operators: OperatorProcess[] = [];
+let dispose: (() => Promise<void>) | undefined;
+afterAll(async () => {
+  await Promise.all(operators.map((o) => o.stop()));
+  await dispose?.();
+});
+
+function candidate(ns: string): OperatorProcess {
+  const operator = new OperatorProcess({
+    kubeconfig: clusterState().kubeconfig,
+    namespace: ns,
+    metricsServer: "http://127.0.0.1:9",
+    extraArgs: [
+      "--enable-leader-election=true",
+      `--leader-election-namespace=${ns}`,
+      "--leader-election-lease-duration=4s",
+      "--leader-election-renew-deadline=3s",
+      "--leader-election-retry-period=1s",
+    ],
+  });
+  operators.push(operator);
+  operator.start();
+  return operator;
+}
+
+const log = (o: OperatorProcess) => o.logTail(100_000);
+const reconciled = (o: OperatorProcess) => /"msg":"phase changed"/.test(log(o));
+
+describe("leader election", () => {
+  it("one leader writes; the standby takes over when it dies and finishes without repeating a step", async () => {
+    const namespace = await createTestNamespace("leader");
+    dispose = namespace.dispose;
+    const ns = namespace.name;
+    const api = new CanaryApi(kubeConfig(), ns);
+    const first = candidate(ns);
+    await eventually(async () => /became leader/.test(log(first)), {
+      what: "a leader",
+    });
+    const second = candidate(ns);
+    await eventually(async () => /waiting for leadership/.test(log(second)), {
+      what: "a standby",
+    });
+
+    const s: Scenario = {
+      ns,
+      api,
+      operator: first,
+      waitForPhase: async (phase, timeoutMs = 60_000) => {
+        await eventually(async () => (await api.status()).phase === phase, {
+          timeoutMs,
+          what: `phase ${phase}`,
+        });
+      },
+      dispose: namespace.dispose,
+    };
+    await initializePodinfo(
+      s,
+      podinfoCanary(ns, {
+        interval: "2s",
+        stepWeight: 10,
+        maxWeight: 50,
+        metrics: [],
+      }),
+    );
+    const weights = new WeightRecorder();
+    await weights.start(api);
+    await api.setImage("podinfo", podinfoImage("6.0.1"));
+    await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 20, {
+      what: "weight 20",
+    });
+    expect(reconciled(first)).toBe(true);
+    expect(reconciled(second)).toBe(false); // the standby has written nothing
+
+    await first.kill();
+    await eventually(async () => /became leader/.test(log(second)), {
+      timeoutMs: 20_000,
+      what: "the standby to lead",
+    });
+    await s.waitForPhase("Succeeded", 60_000);
+    weights.stop();
+    expect(weights.seen).toEqual([0, 10, 20, 30, 40, 50, 0]);
+    expect(reconciled(second)).toBe(true);
+    const lease = await kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: "siskin-leader", namespace: ns });
+    expect(lease.spec?.leaseTransitions).toBe(1);
+    expect(lease.spec?.holderIdentity).toMatch(/_\d+_/);
+
+    // Graceful shutdown hands the Lease back: no holder, so a new replica need not wait for expiry.
+    await second.stop();
+    expect(log(second)).toContain("leadership released");
+    const released = await kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: "siskin-leader", namespace: ns });
+    expect(released.spec?.holderIdentity).toBeUndefined();
+  });
+});
