@@ -4,13 +4,16 @@ import { describe, expect, it } from "vitest";
 import { crdFiles } from "./crds.ts";
 import { renderCrdYaml } from "./crd-yaml.ts";
 
-const crdsDir = join(import.meta.dirname, "..", "..", "crds");
+const root = join(import.meta.dirname, "..", "..");
+const cases = ["crds", "charts/siskin/crds"].flatMap((folder) =>
+  Object.keys(crdFiles).map((file) => [folder, file] as const),
+);
 
-describe("crds/", () => {
-  it.each(Object.keys(crdFiles))(
-    "%s matches src/api (run npm run gen:crds if not)",
-    (file) => {
-      const committed = readFileSync(join(crdsDir, file), "utf8");
+describe("CRD manifests (crds/ and the Helm chart's crds/)", () => {
+  it.each(cases)(
+    "%s/%s matches src/api (run npm run gen:crds if not)",
+    (folder, file) => {
+      const committed = readFileSync(join(root, folder, file), "utf8");
       expect(committed).toBe(renderCrdYaml(crdFiles[file]!));
     },
   );

@@ -9,7 +9,7 @@ import {
   eventually,
   kubeConfig,
 } from "./cluster.ts";
-import { OperatorProcess } from "./operator.ts";
+import { OperatorProcess, type OperatorOptions } from "./operator.ts";
 
 export interface Scenario {
   ns: string;
@@ -22,6 +22,7 @@ export interface Scenario {
 export async function startScenario(
   prefix: string,
   metricsServer = "http://127.0.0.1:9",
+  operatorOptions: Partial<OperatorOptions> = {},
 ): Promise<Scenario> {
   const namespace = await createTestNamespace(prefix);
   const api = new CanaryApi(kubeConfig(), namespace.name);
@@ -29,6 +30,7 @@ export async function startScenario(
     kubeconfig: clusterState().kubeconfig,
     namespace: namespace.name,
     metricsServer,
+    ...operatorOptions,
   });
   operator.start();
   return {

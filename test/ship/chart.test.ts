@@ -1,0 +1,297 @@
+// The Helm chart: lint and template for default values and the seed's --set flags; the ClusterRole is
+// exactly src/kube/permissions.ts (each rule backed by a call in the code); `helm install` into the local
+// cluster; then the operator, run with a token of the chart's ServiceAccount, completes S1 and S2.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { permissions } from "../../src/kube/permissions.ts";
+import { repoRoot } from "../cluster/cluster.ts";
+import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
+import { promotedRun, PhaseRecorder } from "../support/canary-api.ts";
+import {
+  clusterState,
+  createTestNamespace,
+  kubeConfig,
+} from "../support/cluster.ts";
+import {
+  initializePodinfo,
+  startScenario,
+  type Scenario,
+} from "../support/scenario.ts";
+
+const run = promisify(execFile);
+const chart = join(repoRoot, "charts/siskin");
+const seedFlags = [
+  "--set",
+  "meshProvider=gloo",
+  "--set",
+  "slack.url=https://hooks.slack.com/services/YOUR/SLACK/WEBHOOK",
+  "--set",
+  "slack.channel=general",
+  "--set",
+  "clusterName=eks-demo",
+];
+let helm = "";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are read field by field */
+type K8sObject = {
+  kind: string;
+  metadata: { name: string };
+  spec?: any;
+  rules?: any[];
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+async function template(...args: string[]): Promise<K8sObject[]> {
+  const { stdout } = await run(helm, [
+    "template",
+    "siskin",
+    chart,
+    "--namespace",
+    "siskin-system",
+    ...args,
+  ]);
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS() as K8sObject)
+    .filter(Boolean);
+}
+
+beforeAll(async () => {
+  helm = (
+    await run("bash", [join(repoRoot, "scripts/helm.sh")], { timeout: 900_000 })
+  ).stdout.trim();
+}, 900_000);
+
+describe("Helm chart", () => {
+  it("lints and renders with default values and with the seed's --set flags", async () => {
+    await run(helm, ["lint", chart]);
+    await run(helm, ["lint", chart, ...seedFlags]);
+    const defaults = await template();
+    expect(defaults.map((o) => o.kind).sort()).toEqual(
+      [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "ServiceAccount",
+      ].sort(),
+    );
+    const seeded = await template(...seedFlags);
+    const container = seeded.find((o) => o.kind === "Deployment")?.spec.template
+      .spec.containers[0];
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        "--mesh-provider=gloo",
+        "--slack-url=$(SLACK_URL)",
+        "--slack-channel=general",
+        "--cluster-name=eks-demo",
+      ]),
+    );
+    expect(container.env).toContainEqual({
+      name: "SLACK_URL",
+      value: "https://hooks.slack.com/services/YOUR/SLACK/WEBHOOK",
+    });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    // The Slack URL can come from a Secret instead of values.
+    const fromSecret = await template(
+      "--set",
+      "slack.secretRef.name=slack-webhook",
+    );
+    const env = fromSecret.find((o) => o.kind === "Deployment")?.spec.template
+      .spec.containers[0].env;
+    expect(env).toContainEqual({
+      name: "SLACK_URL",
+      valueFrom: { secretKeyRef: { name: "slack-webhook", key: "address" } },
+    });
+    // The load tester under Flagger's service name, and leader election for more than one replica.
+    const full = await template(
+      "--set",
+      "loadtester.enabled=true",
+      "--set",
+      "leaderElection.enabled=true",
+      "--set",
+      "replicaCount=2",
+      "--set",
+      "podDisruptionBudget.enabled=true",
+    );
+    expect(
+      full
+        .filter((o) => o.metadata.name === "flagger-loadtester")
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual([
+      "Deployment",
+      "Role",
+      "RoleBinding",
+      "Service",
+      "ServiceAccount",
+    ]);
+    const operator = full.find(
+      (o) => o.kind === "Deployment" && o.metadata.name === "siskin",
+    );
+    expect(operator?.spec.replicas).toBe(2);
+    expect(operator?.spec.template.spec.containers[0].args).toContain(
+      "--enable-leader-election=true",
+    );
+    expect(full.some((o) => o.kind === "PodDisruptionBudget")).toBe(true);
+  });
+
+  it("grants exactly the permissions the code uses, no wildcards, each backed by a call in the code", async () => {
+    const objects = await template();
+    const granted = (kind: string) =>
+      (objects.find((o) => o.kind === kind)?.rules ?? []).flatMap(
+        (r: { apiGroups: string[]; resources: string[]; verbs: string[] }) =>
+          r.apiGroups.flatMap((g) =>
+            r.resources.flatMap((res) =>
+              r.verbs.map((v) => `${g}/${res}:${v}`),
+            ),
+          ),
+      );
+    const needed = (namespaced: boolean) =>
+      permissions
+        .filter((p) => (p.namespaced ?? false) === namespaced)
+        .flatMap((p) =>
+          p.resources.flatMap((res) =>
+            p.verbs.map((v) => `${p.apiGroup}/${res}:${v}`),
+          ),
+        );
+    expect(granted("ClusterRole").sort()).toEqual(needed(false).sort());
+    expect(granted("Role").sort()).toEqual(needed(true).sort());
+    expect(
+      [...granted("ClusterRole"), ...granted("Role")].some((g: string) =>
+        g.includes("*"),
+      ),
+    ).toBe(false);
+    for (const p of permissions) {
+      for (const use of p.usedBy) {
+        const [file, call] = use.split(/: (.+)/) as [string, string];
+        expect(
+          readFileSync(join(repoRoot, file), "utf8"),
+          `${use} (for ${p.resources.join(",")})`,
+        ).toContain(call);
+      }
+    }
+  });
+});
+
+describe("installed chart, operator as its ServiceAccount", () => {
+  let release = "";
+  let releaseNs: Awaited<ReturnType<typeof createTestNamespace>>;
+  let s: Scenario;
+
+  beforeAll(async () => {
+    releaseNs = await createTestNamespace("siskin-system");
+    release = `siskin-${releaseNs.name.slice(-8)}`;
+    await run(helm, [
+      "install",
+      release,
+      chart,
+      "--namespace",
+      releaseNs.name,
+      "--kubeconfig",
+      clusterState().kubeconfig,
+      "--skip-crds", // the test cluster has them; a fresh one gets them from the chart's crds/
+      "--set",
+      "meshProvider=gloo",
+      "--set",
+      "leaderElection.enabled=true",
+    ]);
+    // A token of the chart's ServiceAccount, as its pod would have it.
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const token = await core.createNamespacedServiceAccountToken({
+      name: release,
+      namespace: releaseNs.name,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "siskin-sa-"));
+    const kubeconfig = join(dir, "kubeconfig");
+    const ca = readFileSync(clusterState().caFile).toString("base64");
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          {
+            name: "local",
+            cluster: {
+              server: clusterState().server,
+              "certificate-authority-data": ca,
+            },
+          },
+        ],
+        users: [{ name: "sa", user: { token: token.status?.token } }],
+        contexts: [{ name: "sa", context: { cluster: "local", user: "sa" } }],
+        "current-context": "sa",
+      }),
+    );
+    s = await startScenario("chart-rbac", "http://127.0.0.1:9", {
+      kubeconfig,
+      extraArgs: [
+        "--enable-leader-election=true",
+        `--leader-election-namespace=${releaseNs.name}`,
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await s?.dispose();
+    await run(helm, [
+      "uninstall",
+      release,
+      "--namespace",
+      releaseNs.name,
+      "--kubeconfig",
+      clusterState().kubeconfig,
+    ]).catch(() => undefined);
+    await releaseNs?.dispose();
+  });
+
+  it("helm install created the ServiceAccount, ClusterRole and Deployment", async () => {
+    const rbac = kubeConfig().makeApiClient(RbacAuthorizationV1Api);
+    const role = await rbac.readClusterRole({ name: release });
+    expect(role.rules?.length).toBe(
+      permissions.filter((p) => !p.namespaced).length,
+    );
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    await core.readNamespacedServiceAccount({
+      name: release,
+      namespace: releaseNs.name,
+    });
+    await s.api.apps.readNamespacedDeployment({
+      name: release,
+      namespace: releaseNs.name,
+    });
+  });
+
+  it("S1 and S2 complete with only the chart's RBAC", async () => {
+    await initializePodinfo(
+      s,
+      podinfoCanary(s.ns, {
+        interval: "1s",
+        stepWeight: 20,
+        maxWeight: 40,
+        metrics: [],
+      }),
+      true,
+    );
+    const phases = new PhaseRecorder();
+    await phases.start(s.api);
+    await s.api.setImage("podinfo", podinfoImage("6.0.1"));
+    await s.waitForPhase("Succeeded");
+    await phases.stopAfter("Succeeded");
+    expect(phases.seen).toEqual(promotedRun);
+    expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+    expect(s.operator.logTail(2000)).not.toMatch(/forbidden/i);
+  });
+});
