@@ -22,27 +22,24 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
+# What both images run: production node_modules, compiled dist/, package.json ("type": "module").
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+EXPOSE 8080
+
 # The load tester runs `bash` tasks such as the tutorial's `curl ... | grep token`, so it carries curl.
-FROM ${NODE_IMAGE} AS loadtester
+FROM runtime AS loadtester
 RUN apt-get update \
   && apt-get install -y --no-install-recommends curl ca-certificates \
   && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY package.json ./
 USER node
-EXPOSE 8080
 ENTRYPOINT ["node", "dist/loadtester/src/main.js"]
 CMD ["--port=8080"]
 
-FROM ${NODE_IMAGE} AS operator
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY package.json ./
+FROM runtime AS operator
 USER node
-EXPOSE 8080
 ENTRYPOINT ["node", "dist/src/main.js"]
