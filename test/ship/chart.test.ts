@@ -6,13 +6,22 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import {
+  AutoscalingV2Api,
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+} from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { permissions } from "../../src/kube/permissions.ts";
 import { repoRoot } from "../cluster/cluster.ts";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
-import { promotedRun, PhaseRecorder } from "../support/canary-api.ts";
+import {
+  promotedRun,
+  PhaseRecorder,
+  WeightRecorder,
+} from "../support/canary-api.ts";
+import { SlackReceiver } from "../support/slack-receiver.ts";
 import {
   clusterState,
   createTestNamespace,
@@ -188,6 +197,7 @@ describe("installed chart, operator as its ServiceAccount", () => {
   let release = "";
   let releaseNs: Awaited<ReturnType<typeof createTestNamespace>>;
   let s: Scenario;
+  const slack = new SlackReceiver();
 
   beforeAll(async () => {
     releaseNs = await createTestNamespace("siskin-system");
@@ -235,8 +245,10 @@ describe("installed chart, operator as its ServiceAccount", () => {
         "current-context": "sa",
       }),
     );
+    await slack.start();
     s = await startScenario("chart-rbac", "http://127.0.0.1:9", {
       kubeconfig,
+      slackUrl: slack.url,
       extraArgs: [
         "--enable-leader-election=true",
         `--leader-election-namespace=${releaseNs.name}`,
@@ -246,6 +258,7 @@ describe("installed chart, operator as its ServiceAccount", () => {
 
   afterAll(async () => {
     await s?.dispose();
+    await slack.stop();
     await run(helm, [
       "uninstall",
       release,
@@ -285,10 +298,34 @@ describe("installed chart, operator as its ServiceAccount", () => {
       }),
       true,
     );
+    // S1: everything initialization creates, read back from the API server.
+    expect(await s.api.weights()).toEqual([100, 0]);
+    expect(await s.api.replicas("podinfo")).toBe(0);
+    await kubeConfig()
+      .makeApiClient(AutoscalingV2Api)
+      .readNamespacedHorizontalPodAutoscaler({
+        name: "podinfo-primary",
+        namespace: s.ns,
+      });
+    for (const name of ["podinfo", "podinfo-primary", "podinfo-canary"])
+      await s.api.core.readNamespacedService({ name, namespace: s.ns });
+    // S2: the release steps through the weights, promotes, and says so.
     const phases = new PhaseRecorder();
     await phases.start(s.api);
+    const weights = new WeightRecorder();
+    await weights.start(s.api);
     await s.api.setImage("podinfo", podinfoImage("6.0.1"));
     await s.waitForPhase("Succeeded");
+    weights.stop();
+    expect(weights.seen).toEqual([0, 20, 40, 0]);
+    expect(await s.api.replicas("podinfo")).toBe(0);
+    expect(slack.payloads.map((p) => p.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("Initialization done"),
+        expect.stringContaining("New revision detected"),
+        expect.stringContaining("Promotion completed"),
+      ]),
+    );
     await phases.stopAfter("Succeeded");
     expect(phases.seen).toEqual(promotedRun);
     expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
