@@ -1,5 +1,5 @@
 // Load tester flags -> config. Every problem is reported at once, naming its flag.
-import { parseArgs } from "node:util";
+import { strictArgs } from "../../src/util/args.ts";
 import { parseDuration } from "../../src/util/durations.ts";
 
 export interface LoadTesterConfig {
@@ -32,19 +32,9 @@ const options = {
 export function parseLoadTesterFlags(
   argv: string[],
 ): { ok: true; config: LoadTesterConfig } | { ok: false; problems: string[] } {
-  let values: ReturnType<
-    typeof parseArgs<{ args: string[]; options: typeof options }>
-  >["values"];
-  try {
-    values = parseArgs({
-      args: argv,
-      options,
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    return { ok: false, problems: [(error as Error).message] };
-  }
+  const parsed = strictArgs(argv, options);
+  if (!parsed.ok) return parsed;
+  const values = parsed.values;
   const problems: string[] = [];
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)

@@ -1,5 +1,5 @@
 // Operator flags -> one frozen config object. Every problem is reported at once, each naming its flag.
-import { parseArgs } from "node:util";
+import { strictArgs } from "../util/args.ts";
 import { parseDuration } from "../util/durations.ts";
 
 export interface OperatorConfig {
@@ -62,17 +62,9 @@ export function parseOperatorFlags(
   argv: string[],
   knownProviders: readonly string[],
 ): ConfigResult {
-  let values: Record<string, string | undefined>;
-  try {
-    values = parseArgs({
-      args: argv,
-      options,
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    return { ok: false, problems: [(error as Error).message] };
-  }
+  const parsed = strictArgs(argv, options);
+  if (!parsed.ok) return parsed;
+  const values: Record<string, string | undefined> = parsed.values;
   const problems: string[] = [];
   const get = (name: keyof typeof options): string => values[name] ?? "";
 
