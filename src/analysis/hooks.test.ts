@@ -84,6 +84,9 @@ describe("webhooks in the decision core", () => {
     run.advance(10_000).tick();
     expect(run.status.failedChecks).toBe(1);
     expect(run.types()).toContain("notify:halted");
+    run.advance(10_000).tick();
+    expect(run.status.failedChecks).toBe(2);
+    expect(run.types()).not.toContain("notify:halted"); // one alert per run, then events only
   });
 
   it("confirm-traffic-increase closed holds the weight without counting a failure", () => {

@@ -131,7 +131,18 @@ function analysisStep(input: DecideInput): Decision {
         ...events,
         routesFor(spec, status),
         event(message, "Warning"),
-        { type: "notify", kind: "halted", severity: "warn", message, reason },
+        // One alert when a run first halts; later halts are events only, until the rollback alert.
+        ...(failures === 1
+          ? [
+              {
+                type: "notify",
+                kind: "halted",
+                severity: "warn",
+                message,
+                reason,
+              } as const,
+            ]
+          : []),
       ],
       requeueAfterMs: spec.intervalMs,
     };
