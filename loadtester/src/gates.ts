@@ -14,11 +14,8 @@ export interface GateStore {
   save(state: GateState): Promise<void>;
 }
 
-export const gateKey = (
-  kind: GateKind,
-  namespace: string,
-  name: string,
-): string => `${kind}.${namespace}.${name}`;
+const gateKey = (kind: GateKind, namespace: string, name: string): string =>
+  `${kind}.${namespace}.${name}`;
 
 export class Gates {
   private state: GateState = {};

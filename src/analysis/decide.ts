@@ -1,15 +1,14 @@
 // The canary state machine as one pure function: (spec, status, observations, now) -> (next status,
 // ordered actions). No I/O and no clock of its own, so every transition is a table test.
-import { closedGate, stepChecksMetrics, stepDue } from "./hooks.ts";
+import {
+  closedGate,
+  msUntilGateDue,
+  stepChecksMetrics,
+  stepDue,
+} from "./hooks.ts";
 import { progress } from "./progress.ts";
 import { finalise, promoting } from "./promotion.ts";
-import {
-  event,
-  msUntilDue,
-  readinessPollMs,
-  ref,
-  withPhase,
-} from "./status.ts";
+import { event, readinessPollMs, ref, withPhase } from "./status.ts";
 import { startRun } from "./transitions.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
@@ -87,14 +86,12 @@ function initialize(input: DecideInput): Decision {
 function idle(input: DecideInput): Decision {
   const { observations, status } = input;
   if (observations.targetRevision !== status.lastAppliedSpec) {
-    if (
-      status.phase === "Waiting" &&
-      msUntilDue(input.spec, status, input.now) > 0
-    ) {
+    const wait = msUntilGateDue(input);
+    if (wait > 0) {
       return {
         status,
         actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],
-        requeueAfterMs: msUntilDue(input.spec, status, input.now),
+        requeueAfterMs: wait,
       };
     }
     const gate = closedGate(input, "confirm-rollout");

@@ -39,6 +39,22 @@ describe("webhooks in the decision core", () => {
     });
   });
 
+  it("asks a closed gate once per interval, and leaves Waiting when the target goes back", () => {
+    const run = started([hook("gate", "confirm-rollout")]);
+    run.answers.gate = closed;
+    run.tick();
+    run.advance(4_000).tick(); // woken early by some event: the gate is not asked again yet
+    expect(run.called).toEqual([]);
+    expect(run.status.phase).toBe("Waiting");
+    run.obs.targetRevision = "rev1"; // someone reverted the image
+    run.advance(10_000).tick();
+    expect(run.status).toMatchObject({
+      phase: "Succeeded",
+      lastAppliedSpec: "rev1",
+    });
+    expect(run.status.message).toContain("back at the applied revision");
+  });
+
   it("muteAlert on the gate keeps the event but sends no alert", () => {
     const run = started([
       { ...hook("gate", "confirm-rollout"), muteAlert: true },

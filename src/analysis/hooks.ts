@@ -8,7 +8,7 @@ import { msUntilDue } from "./status.ts";
 import type { DecideInput, HookResult } from "./types.ts";
 
 const idlePhases = new Set(["Initialized", "Succeeded", "Failed", "Waiting"]);
-export const analysingPhases = new Set(["Progressing", "WaitingPromotion"]);
+const analysingPhases = new Set(["Progressing", "WaitingPromotion"]);
 
 export function hookType(hook: CanaryWebhook): WebhookType {
   return hook.type ?? "rollout";
@@ -67,6 +67,16 @@ export function stepDue(input: DecideInput): boolean {
   );
 }
 
+/**
+ * While Waiting, the confirm-rollout gate is asked once per interval, not on every event that wakes the
+ * Canary; from any other phase it is asked at once. Milliseconds until it is due (0 = now).
+ */
+export function msUntilGateDue(input: DecideInput): number {
+  return input.status.phase === "Waiting"
+    ? msUntilDue(input.spec, input.status, input.now)
+    : 0;
+}
+
 /** Hook types this reconcile must call, in Flagger's order; only types the Canary has hooks for. */
 export function wantedHooks(input: DecideInput): WebhookType[] {
   const { status, observations, spec } = input;
@@ -76,10 +86,7 @@ export function wantedHooks(input: DecideInput): WebhookType[] {
     idlePhases.has(status.phase ?? "") &&
     observations.targetRevision !== status.lastAppliedSpec
   ) {
-    // While Waiting, the gate is asked once per interval, not on every event that wakes the Canary.
-    const waiting = status.phase === "Waiting";
-    if (!waiting || msUntilDue(spec, status, input.now) === 0)
-      wanted.push("confirm-rollout");
+    if (msUntilGateDue(input) === 0) wanted.push("confirm-rollout");
   } else if (stepDue(input)) {
     wanted.push("rollback");
     if (isFirstStep(input)) wanted.push("pre-rollout");

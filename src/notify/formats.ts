@@ -19,7 +19,7 @@ const hexColors: Record<Severity, string> = {
   error: "#a30200",
 };
 
-export function canaryRef(n: Notification): string {
+function canaryRef(n: Notification): string {
   return `${n.canary.name}.${n.canary.namespace}`;
 }
 

@@ -8,7 +8,7 @@ import { hookType } from "../analysis/hooks.ts";
 import { parseDuration } from "../util/durations.ts";
 import { errorMessage } from "../util/errors.ts";
 
-export const defaultHookTimeoutMs = 10_000;
+const defaultHookTimeoutMs = 10_000;
 const retryDelayMs = 1000;
 const maxBodyChars = 300;
 
