@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { seedWebhooks } from "../fixtures/seed-canary.ts";
-import { PhaseRecorder } from "../support/canary-api.ts";
+import { patchCanarySpec, PhaseRecorder } from "../support/canary-api.ts";
 import { clusterState, eventually, kubeConfig } from "../support/cluster.ts";
 import { HttpRecorder } from "../support/http-recorder.ts";
 import { LoadTesterProcess } from "../support/loadtester.ts";
@@ -154,7 +154,13 @@ describe("S9: gates and webhooks", () => {
       ),
     ).toBe(true);
 
-    // Opened, then the load tester restarts at once: the gate is kept in the ConfigMap.
+    // Opened, then the load tester restarts at once: the gate is kept in the ConfigMap. The run is
+    // suspended meanwhile: a load tester that is down fails the rollout hook, which rightly counts as a
+    // failed check, and with threshold 2 a slow restart would roll the release back.
+    await patchCanarySpec(kubeConfig(), s.ns, "podinfo", { suspend: true });
+    await eventually(async () =>
+      /suspended/.test((await s.api.status()).message ?? ""),
+    );
     await tester.post("/gate/open", payload());
     await tester.restart();
     const stored = await s.api.core.readNamespacedConfigMap({
@@ -162,6 +168,7 @@ describe("S9: gates and webhooks", () => {
       namespace: s.ns,
     });
     expect(stored.data?.[`gate.${s.ns}.podinfo`]).toBe("open");
+    await patchCanarySpec(kubeConfig(), s.ns, "podinfo", { suspend: false });
     expect(await tester.post("/gate/check", payload())).toEqual({
       status: 200,
       body: "gate open",
