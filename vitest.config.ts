@@ -11,7 +11,7 @@ export default defineConfig({
           include: [
             "src/**/*.test.ts",
             "loadtester/**/*.test.ts",
-            "demo/**/*.test.ts",
+            "dev/**/*.test.ts",
             "test/**/*.unit.test.ts",
           ],
         },

@@ -1,6 +1,6 @@
 // Benchmark: warm start of the local control plane (binaries cached) and its resident memory.
-import { ensureBinaries, startCluster } from "../test/cluster/cluster.ts";
-import { residentBytes } from "../test/cluster/process.ts";
+import { ensureBinaries, startCluster } from "../dev/cluster/cluster.ts";
+import { residentBytes } from "../dev/cluster/process.ts";
 
 export interface ClusterStartResult {
   startSeconds: number[];

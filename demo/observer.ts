@@ -3,7 +3,7 @@
 // metric values the operator judged against the gateway's traffic and Prometheus.
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import type { Canary, CheckResult } from "../src/api/canary.ts";
-import type { GatewaySimulator } from "./gateway.ts";
+import type { GatewaySimulator } from "../dev/sim/gateway.ts";
 
 export interface StepRecord {
   run: string;

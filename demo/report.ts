@@ -1,6 +1,6 @@
 // The demo's summary: what happened to each release, how the traffic split compared with the weights
 // at each step, whether Prometheus holds exactly the gateway's counts, and the messages Slack received.
-import type { GatewaySimulator } from "./gateway.ts";
+import type { GatewaySimulator } from "../dev/sim/gateway.ts";
 import type { CheckRecord, Observer, StepRecord } from "./observer.ts";
 
 export interface ReleaseResult {

@@ -16,16 +16,16 @@ import {
   repoRoot,
   startCluster,
   type LocalCluster,
-} from "../test/cluster/cluster.ts";
-import { LoadTesterProcess } from "../test/support/loadtester.ts";
-import { OperatorProcess } from "../test/support/operator.ts";
-import { LocalPrometheus } from "../test/support/prometheus.ts";
-import { SlackReceiver } from "../test/support/slack-receiver.ts";
-import { GatewaySimulator } from "./gateway.ts";
+} from "../dev/cluster/cluster.ts";
+import { LoadTesterProcess } from "../dev/services/loadtester.ts";
+import { OperatorProcess } from "../dev/services/operator.ts";
+import { LocalPrometheus } from "../dev/services/prometheus.ts";
+import { SlackReceiver } from "../dev/services/slack-receiver.ts";
+import { GatewaySimulator } from "../dev/sim/gateway.ts";
 import { loadExamples } from "./manifests.ts";
 import { Observer } from "./observer.ts";
 import { summarize, type DemoReport } from "./report.ts";
-import { WorkloadSimulator } from "./workloads.ts";
+import { WorkloadSimulator } from "../dev/sim/workloads.ts";
 
 const { values: args } = parseArgs({
   options: {

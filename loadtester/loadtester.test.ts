@@ -3,8 +3,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpRecorder } from "../test/support/http-recorder.ts";
-import { LoadTesterProcess } from "../test/support/loadtester.ts";
+import { HttpRecorder } from "../dev/services/http-recorder.ts";
+import { LoadTesterProcess } from "../dev/services/loadtester.ts";
 
 const canary = { name: "podinfo", namespace: "apps" };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -28,7 +28,12 @@ export function decide(input: DecideInput): Decision {
       return promoting(input);
     case "Finalising":
       return finalise(input);
-    default:
+    case "Initialized":
+    case "Succeeded":
+    case "Failed":
+    case "Waiting":
+    case "Terminating":
+    case "Terminated":
       return idle(input);
   }
 }

@@ -1,6 +1,6 @@
 // Every alert type posts its tool's native shape to a local receiver; severity filtering as a table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpRecorder } from "../../test/support/http-recorder.ts";
+import { HttpRecorder } from "../../dev/services/http-recorder.ts";
 import { notifierFor, severityAccepts, type Destination } from "./providers.ts";
 import type { Notification, Severity } from "./types.ts";
 

@@ -1,7 +1,7 @@
 // The webhook client against a local server: payload, 2xx success (204 included), failure bodies,
 // timeouts and retries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpRecorder } from "../../test/support/http-recorder.ts";
+import { HttpRecorder } from "../../dev/services/http-recorder.ts";
 import { callWebhook, callWebhooks } from "./call.ts";
 
 const payload = {

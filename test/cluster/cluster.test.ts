@@ -16,7 +16,7 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
-import { repoRoot } from "./cluster.ts";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
 
 const run = promisify(execFile);
 let namespace: { name: string; dispose: () => Promise<void> };

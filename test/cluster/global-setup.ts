@@ -1,8 +1,8 @@
 // Vitest global setup for the cluster project: one local control plane per test run, shared by all
 // test files (each test works in a namespace of its own, see test/support/namespace.ts).
 import type { TestProject } from "vitest/node";
-import { signalGroup } from "./process.ts";
-import { startCluster, type ClusterState } from "./cluster.ts";
+import { signalGroup } from "../../dev/cluster/process.ts";
+import { startCluster, type ClusterState } from "../../dev/cluster/cluster.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

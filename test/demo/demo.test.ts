@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DemoReport } from "../../demo/report.ts";
 import { minRequestsPerStep } from "../../demo/report.ts";
-import { repoRoot } from "../cluster/cluster.ts";
-import { isAlive } from "../cluster/process.ts";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
+import { isAlive } from "../../dev/cluster/process.ts";
 
 function runDemo(
   args: string[],

@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../cluster/cluster.ts";
-import { ComponentProcess } from "../cluster/process.ts";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
+import { ComponentProcess } from "../../dev/cluster/process.ts";
 import { clusterState, eventually } from "../support/cluster.ts";
 
 const run = promisify(execFile);

@@ -14,7 +14,7 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
-import { OperatorProcess } from "../support/operator.ts";
+import { OperatorProcess } from "../../dev/services/operator.ts";
 
 /** A Canary as raw JSON, to break it in ways the typed one cannot express. */
 type LooseCanary = {

@@ -7,8 +7,8 @@ import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { seedWebhooks } from "../fixtures/seed-canary.ts";
 import { patchCanarySpec, PhaseRecorder } from "../support/canary-api.ts";
 import { clusterState, eventually, kubeConfig } from "../support/cluster.ts";
-import { HttpRecorder } from "../support/http-recorder.ts";
-import { LoadTesterProcess } from "../support/loadtester.ts";
+import { HttpRecorder } from "../../dev/services/http-recorder.ts";
+import { LoadTesterProcess } from "../../dev/services/loadtester.ts";
 import {
   initializePodinfo,
   startScenario,

@@ -11,7 +11,7 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
-import { OperatorProcess } from "../support/operator.ts";
+import { OperatorProcess } from "../../dev/services/operator.ts";
 import { initializePodinfo, type Scenario } from "../support/scenario.ts";
 
 const operators: OperatorProcess[] = [];

@@ -11,7 +11,7 @@ import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { PhaseRecorder, promotedRun } from "../support/canary-api.ts";
 import { eventually, kubeConfig } from "../support/cluster.ts";
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
-import { LocalPrometheus } from "../support/prometheus.ts";
+import { LocalPrometheus } from "../../dev/services/prometheus.ts";
 import {
   initializePodinfo,
   startScenario,

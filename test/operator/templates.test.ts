@@ -20,8 +20,8 @@ import { DatadogStub } from "../support/datadog-stub.ts";
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
 import { MotoServer, motoEnv } from "../support/moto.ts";
 import { AuthProxy } from "../support/auth-proxy.ts";
-import { OperatorProcess } from "../support/operator.ts";
-import { LocalPrometheus } from "../support/prometheus.ts";
+import { OperatorProcess } from "../../dev/services/operator.ts";
+import { LocalPrometheus } from "../../dev/services/prometheus.ts";
 
 const exporter = new EnvoyExporter();
 const prometheus = new LocalPrometheus();

@@ -27,9 +27,9 @@ import {
   kubeConfig,
 } from "../support/cluster.ts";
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
-import { OperatorProcess } from "../support/operator.ts";
-import { LocalPrometheus } from "../support/prometheus.ts";
-import { SlackReceiver } from "../support/slack-receiver.ts";
+import { OperatorProcess } from "../../dev/services/operator.ts";
+import { LocalPrometheus } from "../../dev/services/prometheus.ts";
+import { SlackReceiver } from "../../dev/services/slack-receiver.ts";
 import { settingsUpstream, UpstreamApi } from "../support/gloo-upstreams.ts";
 
 const healthy = { rps: 50, errorRate: 0, latencyMs: 20 };

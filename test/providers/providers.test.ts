@@ -17,7 +17,7 @@ import { AuthProxy } from "../support/auth-proxy.ts";
 import { DatadogStub } from "../support/datadog-stub.ts";
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
 import { MotoServer, motoEnv } from "../support/moto.ts";
-import { LocalPrometheus } from "../support/prometheus.ts";
+import { LocalPrometheus } from "../../dev/services/prometheus.ts";
 import { eventually } from "../support/cluster.ts";
 
 const exporter = new EnvoyExporter();

@@ -14,14 +14,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { permissions } from "../../src/kube/permissions.ts";
-import { repoRoot } from "../cluster/cluster.ts";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import {
   promotedRun,
   PhaseRecorder,
   WeightRecorder,
 } from "../support/canary-api.ts";
-import { SlackReceiver } from "../support/slack-receiver.ts";
+import { SlackReceiver } from "../../dev/services/slack-receiver.ts";
 import {
   clusterState,
   createTestNamespace,

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { repoRoot } from "../cluster/cluster.ts";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are read field by field */
 const docs = (file: string): any[] =>

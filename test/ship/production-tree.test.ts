@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../cluster/cluster.ts";
-import { freeLoopbackPort } from "../cluster/ports.ts";
-import { ComponentProcess } from "../cluster/process.ts";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
+import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
+import { ComponentProcess } from "../../dev/cluster/process.ts";
 import { podinfoCanary } from "../fixtures/podinfo.ts";
 import { CanaryApi } from "../support/canary-api.ts";
 import {

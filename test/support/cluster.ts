@@ -6,7 +6,7 @@ import { inject } from "vitest";
 import {
   assertComponentsAlive,
   type ClusterState,
-} from "../cluster/cluster.ts";
+} from "../../dev/cluster/cluster.ts";
 
 export function clusterState(): ClusterState {
   return inject("cluster");

@@ -2,9 +2,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ComponentProcess } from "../cluster/process.ts";
-import { freeLoopbackPort } from "../cluster/ports.ts";
-import { waitForComponent } from "../cluster/wait.ts";
+import { ComponentProcess } from "../../dev/cluster/process.ts";
+import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
+import { waitForComponent } from "../../dev/cluster/wait.ts";
 
 export const motoBinary = process.env.MOTO_SERVER_BIN ?? "moto_server";
 

@@ -9,7 +9,10 @@ import {
   eventually,
   kubeConfig,
 } from "./cluster.ts";
-import { OperatorProcess, type OperatorOptions } from "./operator.ts";
+import {
+  OperatorProcess,
+  type OperatorOptions,
+} from "../../dev/services/operator.ts";
 
 export interface Scenario {
   ns: string;

@@ -10,7 +10,7 @@ import {
   type V1Deployment,
   type V1Service,
 } from "@kubernetes/client-node";
-import type { ResilientInformer } from "../src/kube/informer.ts";
+import type { ResilientInformer } from "../../src/kube/informer.ts";
 import { informer } from "./informers.ts";
 import { forward } from "./proxy.ts";
 import {

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpRecorder } from "../test/support/http-recorder.ts";
+import { HttpRecorder } from "../services/http-recorder.ts";
 import { forward } from "./proxy.ts";
 
 describe("gateway forwarding", () => {

@@ -7,7 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import { Counter, Histogram, Registry } from "prom-client";
-import type { ResilientInformer } from "../src/kube/informer.ts";
+import type { ResilientInformer } from "../../src/kube/informer.ts";
 import { customInformer } from "./informers.ts";
 import { forward } from "./proxy.ts";
 import {

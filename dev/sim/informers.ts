@@ -6,8 +6,8 @@ import {
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import { pino } from "pino";
-import { ResilientInformer } from "../src/kube/informer.ts";
-import { systemClock } from "../src/util/clock.ts";
+import { ResilientInformer } from "../../src/kube/informer.ts";
+import { systemClock } from "../../src/util/clock.ts";
 
 const quiet = pino({ level: "silent" });
 
