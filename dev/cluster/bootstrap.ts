@@ -14,11 +14,12 @@ export const fakeNodeName = "kwok-node-0";
 
 /**
  * Registers one fake Node that kwok keeps Ready and whose pods it marks Running. It has no taints, so
- * ordinary workloads schedule onto it without tolerations, and room for a few hundred pods.
+ * ordinary workloads schedule onto it without tolerations, and room for a fleet: 20,000 pods (a
+ * 1,000-canary fleet runs a primary and, during releases, a canary per Deployment).
  */
 export async function createFakeNode(kc: KubeConfig): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
-  const capacity = { cpu: "32", memory: "256Gi", pods: "500" };
+  const capacity = { cpu: "2000", memory: "8Ti", pods: "20000" };
   await core.createNode({
     body: {
       apiVersion: "v1",

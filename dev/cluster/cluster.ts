@@ -64,6 +64,8 @@ export interface StartOptions {
   binDir?: string;
   /** CRD folders to install on start; default the Gloo CRDs (GLOO_CRDS_DIR or ../shared/gloo-crds) and crds/. */
   crdDirs?: string[];
+  /** Extra kube-apiserver flags (for example an audit policy while investigating who writes what). */
+  apiserverArgs?: string[];
   /** Called as each component's process starts (tests use it to inject failures). */
   onComponentStarted?: (component: ComponentProcess) => void;
   log?: (message: string) => void;
@@ -238,7 +240,7 @@ export async function startCluster(
 
   try {
     await launch([etcdSpec(layout)]);
-    await launch([apiserverSpec(layout)]);
+    await launch([apiserverSpec(layout, options.apiserverArgs)]);
     await launch([
       controllerManagerSpec(layout),
       schedulerSpec(layout),

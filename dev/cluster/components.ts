@@ -42,8 +42,11 @@ export interface ComponentSpec {
   readyTimeoutSeconds: number;
 }
 
-/** The service CIDR; addresses in it are handed out but never dialled (loopback only). */
-export const serviceClusterIpRange = "10.0.0.0/24";
+/**
+ * The service CIDR: a /16, so a fleet of thousands of canaries (three Services each) fits. Addresses in
+ * it are handed out but never dialled (loopback only).
+ */
+export const serviceClusterIpRange = "10.96.0.0/16";
 const podCidr = "10.1.0.0/16";
 
 export function etcdSpec(layout: ClusterLayout): ComponentSpec {
@@ -69,7 +72,10 @@ export function etcdSpec(layout: ClusterLayout): ComponentSpec {
   };
 }
 
-export function apiserverSpec(layout: ClusterLayout): ComponentSpec {
+export function apiserverSpec(
+  layout: ClusterLayout,
+  extraArgs: string[] = [],
+): ComponentSpec {
   const pki = pkiDir(layout);
   return {
     name: "kube-apiserver",
@@ -95,6 +101,7 @@ export function apiserverSpec(layout: ClusterLayout): ComponentSpec {
       "--endpoint-reconciler-type=none",
       "--profiling=false",
       "--v=1",
+      ...extraArgs,
     ],
     health: { url: `${apiserverUrl(layout)}/readyz`, asAdmin: true },
     readyTimeoutSeconds: 60,
@@ -128,8 +135,14 @@ export function controllerManagerSpec(layout: ClusterLayout): ComponentSpec {
       `--service-cluster-ip-range=${serviceClusterIpRange}`,
       `--cluster-cidr=${podCidr}`,
       "--use-service-account-credentials=false",
-      // Faster garbage collection and ReplicaSet turnover than production defaults, same behaviour.
+      // Faster garbage collection and ReplicaSet turnover than production defaults, same behaviour;
+      // client limits of a managed control plane rather than the 20 QPS default, so fleets of
+      // thousands of Deployments roll out as they would on EKS.
       "--concurrent-gc-syncs=10",
+      "--concurrent-deployment-syncs=10",
+      "--concurrent-replicaset-syncs=10",
+      "--kube-api-qps=200",
+      "--kube-api-burst=400",
     ],
     health: { url: `https://127.0.0.1:${port}/healthz`, asAdmin: false },
     readyTimeoutSeconds: 40,
@@ -144,6 +157,8 @@ export function schedulerSpec(layout: ClusterLayout): ComponentSpec {
     args: [
       ...clientFlags(layout, port),
       `--cert-dir=${join(layout.dir, "scheduler-certs")}`,
+      "--kube-api-qps=200",
+      "--kube-api-burst=400",
     ],
     health: { url: `https://127.0.0.1:${port}/healthz`, asAdmin: false },
     readyTimeoutSeconds: 40,

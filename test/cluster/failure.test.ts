@@ -2,7 +2,10 @@
 // These tests start clusters of their own (without CRDs, to keep them short) so the shared one is untouched.
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { assertComponentsAlive, startCluster } from "../../dev/cluster/cluster.ts";
+import {
+  assertComponentsAlive,
+  startCluster,
+} from "../../dev/cluster/cluster.ts";
 import { isAlive } from "../../dev/cluster/process.ts";
 import { clusterState } from "../support/cluster.ts";
 
