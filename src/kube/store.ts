@@ -1,0 +1,128 @@
+// The objects a reflector holds, by namespace and name, and the handlers told of each change. A stub
+// stands for an object that exists but is not held whole (only name, namespace, resourceVersion).
+export interface StoredObject {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    [key: string]: unknown;
+  };
+}
+
+export type StoreVerb = "add" | "update" | "delete";
+
+export interface StoreEvent<T> {
+  verb: StoreVerb;
+  object: T;
+  /** The object before an update. */
+  previous?: T;
+}
+
+const stubMark = Symbol("stub");
+
+export function stubOf(
+  raw: StoredObject | Record<string, unknown>,
+): StoredObject {
+  const meta = ((raw as StoredObject).metadata ?? {}) as NonNullable<
+    StoredObject["metadata"]
+  >;
+  return {
+    metadata: {
+      name: meta.name ?? "",
+      namespace: meta.namespace ?? "",
+      ...(meta.resourceVersion
+        ? { resourceVersion: meta.resourceVersion }
+        : {}),
+    },
+    [stubMark]: true,
+  } as StoredObject;
+}
+
+export const isStub = (object: StoredObject): boolean =>
+  (object as { [stubMark]?: boolean })[stubMark] === true;
+
+/**
+ * Whether `a` is an older version than `b`. Resource versions are etcd revisions on every API server
+ * Siskin meets; when either is not a number, nothing is considered older.
+ */
+function isOlder(a: StoredObject, b: StoredObject): boolean {
+  const x = Number(a.metadata?.resourceVersion);
+  const y = Number(b.metadata?.resourceVersion);
+  return Number.isSafeInteger(x) && Number.isSafeInteger(y) && x < y;
+}
+
+export class ObjectStore<T extends StoredObject> {
+  private readonly objects = new Map<string, Map<string, T>>();
+  private readonly handlers: ((event: StoreEvent<T>) => void)[] = [];
+  private readonly onHandlerError: (error: unknown) => void;
+
+  constructor(onHandlerError: (error: unknown) => void) {
+    this.onHandlerError = onHandlerError;
+  }
+
+  on(handler: (event: StoreEvent<T>) => void): void {
+    this.handlers.push(handler);
+  }
+
+  /** The object, whole or as a stub (see isStub), or undefined when it does not exist. */
+  get(name: string, namespace = ""): T | undefined {
+    return this.objects.get(namespace)?.get(name);
+  }
+
+  list(namespace?: string): T[] {
+    if (namespace !== undefined)
+      return [...(this.objects.get(namespace)?.values() ?? [])];
+    return [...this.objects.values()].flatMap((m) => [...m.values()]);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const m of this.objects.values()) n += m.size;
+    return n;
+  }
+
+  /** Puts an object in the store; handlers hear of a change unless `notify` is false. */
+  protected replace(object: T | StoredObject, notify = true): void {
+    const name = object.metadata?.name ?? "";
+    const namespace = object.metadata?.namespace ?? "";
+    let inNamespace = this.objects.get(namespace);
+    if (!inNamespace) this.objects.set(namespace, (inNamespace = new Map()));
+    const previous = inNamespace.get(name);
+    // A watch event older than what a write already put here (the answer can beat the watch).
+    if (previous && isOlder(object, previous)) return;
+    if (
+      previous &&
+      previous.metadata?.resourceVersion === object.metadata?.resourceVersion &&
+      isStub(previous) === isStub(object)
+    )
+      return;
+    inNamespace.set(name, object as T);
+    if (notify)
+      this.emit(
+        previous
+          ? { verb: "update", object: object as T, previous }
+          : { verb: "add", object: object as T },
+      );
+  }
+
+  protected remove(object: StoredObject): void {
+    const name = object.metadata?.name ?? "";
+    const namespace = object.metadata?.namespace ?? "";
+    const inNamespace = this.objects.get(namespace);
+    const previous = inNamespace?.get(name);
+    if (!inNamespace || !previous) return;
+    inNamespace.delete(name);
+    if (inNamespace.size === 0) this.objects.delete(namespace);
+    this.emit({ verb: "delete", object: previous });
+  }
+
+  private emit(event: StoreEvent<T>): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.onHandlerError(error);
+      }
+    }
+  }
+}
