@@ -33,29 +33,22 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // Product code: nothing from dev/, test/ or demo/ (unit tests next to the code may use dev/ helpers).
-    files: ["src/*.ts"],
-    ignores: ["src/**/*.test.ts"],
-    rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        { patterns: [{ group: ["../*"], message: outsideSrc }] },
-      ],
-    },
-  },
-  {
-    files: ["src/*/**/*.ts"],
+  // Product code: nothing from dev/, test/ or demo/ (unit tests next to the code may use dev/
+  // helpers). A file n folders below src/ must not climb n + 1 folders up.
+  ...["src/*.ts", "src/*/*.ts", "src/*/*/*.ts"].map((files, depth) => ({
+    files: [files],
     ignores: ["src/**/*.test.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
         {
-          patterns: [{ group: ["../../*", "../../../*"], message: outsideSrc }],
+          patterns: [
+            { group: [`${"../".repeat(depth + 1)}*`], message: outsideSrc },
+          ],
         },
       ],
     },
-  },
+  })),
   {
     // The decision core: its own files, and src/api for types only. No I/O, no packages.
     files: ["src/analysis/**/*.ts"],

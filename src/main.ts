@@ -1,9 +1,20 @@
 #!/usr/bin/env node
-// Composition root: flags -> logger, kube client, registries -> informers, work queue, HTTP server.
-import { KubeConfig } from "@kubernetes/client-node";
+// Composition root: flags -> logger, Kubernetes client (one pooled, rate-limited connection), registries
+// -> caches, work queue, step observations, announcer, HTTP server, leader election.
 import { parseOperatorFlags } from "./config/flags.ts";
-import { canaryKey, createCaches } from "./controller/caches.ts";
+import { Announcer } from "./controller/announcer.ts";
+import { ensureWith } from "./controller/actions.ts";
+import { canaryKey, createCaches, type Caches } from "./controller/caches.ts";
+import { lookupUpstream } from "./controller/lookups.ts";
 import { createReconciler } from "./controller/reconciler.ts";
+import {
+  Semaphores,
+  StepObservations,
+} from "./controller/step-observations.ts";
+import { KubeApi } from "./kube/api.ts";
+import { KubeClient } from "./kube/client/http.ts";
+import { loadClusterAccess } from "./kube/client/kubeconfig.ts";
+import { tokenBucket } from "./kube/client/rate-limit.ts";
 import { kubeEventRecorder } from "./kube/events.ts";
 import { LeaderElector } from "./kube/leader.ts";
 import { kubeObjectWriter } from "./kube/objects.ts";
@@ -21,6 +32,9 @@ import { errorMessage, isRetriable, SiskinError } from "./util/errors.ts";
 
 export const version = "0.1.0";
 
+/** Calls in flight per metrics provider and per webhook host. */
+const outboundPerProvider = 32;
+
 async function main(): Promise<void> {
   const parsed = parseOperatorFlags(process.argv.slice(2), routerNames);
   if (!parsed.ok) {
@@ -32,31 +46,24 @@ async function main(): Promise<void> {
   const config = parsed.config;
   const logger = createRootLogger(config.logLevel);
   const clock = systemClock;
-  const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromDefault();
-
   const recorder = new Recorder();
   recorder.setInfo(version, config.meshProvider);
-  const writer = kubeObjectWriter(kc);
-  const routerCache = new Map<string, Router>();
-  const routerFor = (name: RouterName): Router => {
-    let router = routerCache.get(name);
-    if (!router) routerCache.set(name, (router = routers[name](kc, writer)));
-    return router;
-  };
-  const providers = new Map<string, MetricProvider>();
-  const prometheusFor = (address: string): MetricProvider => {
-    let provider = providers.get(address);
-    if (!provider)
-      providers.set(address, (provider = prometheusProvider({ address })));
-    return provider;
-  };
+  const client = new KubeClient(
+    loadClusterAccess(
+      config.kubeconfig ? { kubeconfig: config.kubeconfig } : {},
+    ),
+    {
+      clock,
+      limiter: tokenBucket(config.kubeconfigQps, config.kubeconfigBurst, clock),
+      onRequest: (sample) => recorder.runtime.kubeRequest(sample),
+    },
+  );
+  const api = new KubeApi(client);
 
   const election = config.leaderElection;
   const elector = election.enabled
     ? new LeaderElector({
-        kc,
+        api,
         clock,
         logger: logger.child({ component: "leader-election" }),
         namespace: election.namespace,
@@ -67,11 +74,14 @@ async function main(): Promise<void> {
       })
     : undefined;
   let leading = elector === undefined;
+  // Nothing is reconciled before every cache has listed: a missing target would read as "not found".
+  let synced = false;
 
   const queueLog = logger.child({ component: "queue" });
   const queue: WorkQueue = new WorkQueue((key) => reconcile(key), {
     clock,
-    concurrency: 4,
+    concurrency: config.threadiness,
+    metrics: recorder.runtime.queue("canary"),
     onError: (key, error) => {
       // A Canary deleted while its reconcile ran (a cache a moment behind) is not a failure.
       if (error instanceof SiskinError && error.code === "NOT_FOUND") {
@@ -89,36 +99,76 @@ async function main(): Promise<void> {
       return retriable;
     },
   });
-  const caches = createCaches({
-    kc,
+  // A standby replica keeps its caches warm but reconciles nothing until it leads.
+  const enqueue = (key: string): void => {
+    if (leading && synced) queue.add(key);
+  };
+  const caches: Caches = await createCaches({
+    client,
     clock,
-    logger: logger.child({ component: "informers" }),
+    logger: logger.child({ component: "caches" }),
     ...(config.namespace ? { namespace: config.namespace } : {}),
-    // A standby replica keeps its caches warm but reconciles nothing until it leads.
-    enqueue: (key) => {
-      if (leading) queue.add(key);
-    },
+    enqueue,
+    forget: (key) => queue.forget(key),
   });
+  recorder.runtime.watchRestartsFrom(() => caches.restarts());
+  const writer = kubeObjectWriter(api, (object) => caches.remember(object));
+  const routerCache = new Map<string, Router>();
+  const routerFor = (name: RouterName): Router => {
+    let router = routerCache.get(name);
+    if (!router)
+      routerCache.set(
+        name,
+        (router = routers[name]({
+          ensure: ensureWith(caches, writer),
+          remove: (object) => writer.delete(object),
+          lookupUpstream: (ns, n) => lookupUpstream(caches, ns, n),
+        })),
+      );
+    return router;
+  };
+  const providers = new Map<string, MetricProvider>();
+  const prometheusFor = (address: string): MetricProvider => {
+    let provider = providers.get(address);
+    if (!provider)
+      providers.set(address, (provider = prometheusProvider({ address })));
+    return provider;
+  };
+  const notifier = config.slack.url
+    ? notifierFor({
+        type: "slack",
+        address: config.slack.url,
+        username: config.slack.user,
+        ...(config.slack.channel ? { channel: config.slack.channel } : {}),
+      })
+    : undefined;
+  const announcer = new Announcer(logger.child({ component: "announcer" }));
   const reconcile = createReconciler({
     caches,
     writer,
-    events: kubeEventRecorder(kc, clock, logger.child({ component: "events" })),
+    events: kubeEventRecorder(
+      api,
+      clock,
+      logger.child({ component: "events" }),
+    ),
     routerFor,
     prometheusFor,
-    notifier: config.slack.url
-      ? notifierFor({
-          type: "slack",
-          address: config.slack.url,
-          username: config.slack.user,
-          ...(config.slack.channel ? { channel: config.slack.channel } : {}),
-        })
-      : undefined,
+    notifier,
     recorder,
     clock,
     logger: logger.child({ component: "reconciler" }),
     config,
     knownProviders: routerNames,
+    steps: new StepObservations(clock, enqueue, (key, error) =>
+      queueLog.warn(
+        { canary: key, err: errorMessage(error) },
+        "gathering a step's results failed",
+      ),
+    ),
+    outbound: new Semaphores(outboundPerProvider),
+    announcer,
   });
+
   const server = createHttpServer(recorder.registry, {
     synced: () => caches.synced(),
   });
@@ -129,18 +179,27 @@ async function main(): Promise<void> {
       port: typeof address === "object" && address ? address.port : config.port,
       meshProvider: config.meshProvider,
       namespace: config.namespace ?? "(all)",
+      gloo: caches.routeTables !== undefined,
     },
     "siskin starting",
   );
   await caches.start();
+  synced = true;
   logger.info("informers synced");
+  const enqueueAll = () => {
+    for (const canary of caches.canaries.list())
+      queue.add(canaryKey(canary.metadata.namespace, canary.metadata.name));
+  };
+  if (leading) enqueueAll();
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, "shutting down: finishing reconciles in flight");
     leading = false;
     await queue.shutdown();
+    await announcer.drain();
     await elector?.release();
     await caches.stop();
+    client.close();
     server.close();
     process.exit(0);
   };
@@ -153,8 +212,7 @@ async function main(): Promise<void> {
       process.exit(1);
     });
     leading = true;
-    for (const canary of caches.canaries.list())
-      queue.add(canaryKey(canary.metadata.namespace, canary.metadata.name));
+    enqueueAll();
   }
 }
 

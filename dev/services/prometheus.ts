@@ -54,6 +54,35 @@ export class LocalPrometheus {
     );
   }
 
+  /** The first sample of an instant query, or undefined when it has none. */
+  async query(promql: string): Promise<number | undefined> {
+    const answer = (await (
+      await fetch(
+        `${this.url}/api/v1/query?query=${encodeURIComponent(promql)}`,
+      )
+    ).json()) as { data?: { result?: { value?: [number, string] }[] } };
+    const raw = answer.data?.result?.[0]?.value?.[1];
+    const value = raw === undefined ? Number.NaN : Number(raw);
+    return Number.isNaN(value) ? undefined : value;
+  }
+
+  /** Resolves once Prometheus can compute a request rate for an Envoy cluster over `window`. */
+  async waitForTraffic(
+    cluster: string,
+    window = "10s",
+    timeoutMs = 30_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const promql = `sum(rate(envoy_cluster_upstream_rq{envoy_cluster_name="${cluster}"}[${window}]))`;
+    while ((await this.query(promql)) === undefined) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `Prometheus has no request rate for ${cluster} after ${timeoutMs} ms`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   async stop(): Promise<void> {
     await this.process?.stop();
     rmSync(this.dir, { recursive: true, force: true });

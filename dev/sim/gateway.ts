@@ -5,9 +5,9 @@
 //   envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name=...,le=...}   (milliseconds)
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { Counter, Histogram, Registry } from "prom-client";
-import type { ResilientInformer } from "../../src/kube/informer.ts";
+import type { Reflector, StoredObject } from "../../src/kube/reflector.ts";
 import { customInformer } from "./informers.ts";
 import { forward } from "./proxy.ts";
 import {
@@ -18,7 +18,7 @@ import {
 } from "./routing.ts";
 import type { UpstreamObject, WorkloadSimulator } from "./workloads.ts";
 
-type Watched<T> = ResilientInformer<T & KubernetesObject>;
+type Watched<T> = Reflector<T & StoredObject>;
 
 export class GatewaySimulator {
   readonly registry = new Registry();

@@ -1,49 +1,48 @@
-// Namespaced informers for the simulators, on the operator's resilient informer.
-import {
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+// Namespaced caches for the simulators, on the operator's own reflector and client.
+import type { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import { ResilientInformer } from "../../src/kube/informer.ts";
+import { KubeClient } from "../../src/kube/client/http.ts";
+import { clusterAccessFromText } from "../../src/kube/client/kubeconfig.ts";
+import { Reflector, type StoredObject } from "../../src/kube/reflector.ts";
 import { systemClock } from "../../src/util/clock.ts";
 
 const quiet = pino({ level: "silent" });
+const clients = new WeakMap<KubeConfig, KubeClient>();
 
-/** An informer on a custom resource in one namespace. */
-export function customInformer<T extends KubernetesObject>(
+/** One pooled client per KubeConfig. */
+export function clientOf(kc: KubeConfig): KubeClient {
+  let client = clients.get(kc);
+  if (!client)
+    clients.set(
+      kc,
+      (client = new KubeClient(clusterAccessFromText(kc.exportConfig()))),
+    );
+  return client;
+}
+
+/** A cache of a custom resource in one namespace. */
+export function customInformer<T extends StoredObject>(
   kc: KubeConfig,
   resource: { group: string; version: string; plural: string },
   namespace: string,
   onChange: () => void = () => undefined,
-): ResilientInformer<T> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  return new ResilientInformer<T>({
+): Reflector<T> {
+  const reflector = informer<T>(
     kc,
-    clock: systemClock,
-    logger: quiet,
-    path: `/apis/${resource.group}/${resource.version}/namespaces/${namespace}/${resource.plural}`,
-    list: async () =>
-      (await custom.listNamespacedCustomObject({
-        ...resource,
-        namespace,
-      })) as KubernetesListObject<T>,
-    onEvent: onChange,
-  });
+    `/apis/${resource.group}/${resource.version}/namespaces/${namespace}/${resource.plural}`,
+  );
+  reflector.on(onChange);
+  return reflector;
 }
 
-export function informer<T extends KubernetesObject>(
+export function informer<T extends StoredObject>(
   kc: KubeConfig,
   path: string,
-  list: () => Promise<KubernetesListObject<T>>,
-): ResilientInformer<T> {
-  return new ResilientInformer<T>({
-    kc,
+): Reflector<T> {
+  return new Reflector<T>({
+    client: clientOf(kc),
     clock: systemClock,
     logger: quiet,
     path,
-    list,
-    onEvent: () => undefined,
   });
 }

@@ -3,14 +3,12 @@
 // Each distinct version gets one server on 127.0.0.1, started the first time it is needed.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  AppsV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Deployment,
-  type V1Service,
+import type {
+  KubeConfig,
+  V1Deployment,
+  V1Service,
 } from "@kubernetes/client-node";
-import type { ResilientInformer } from "../../src/kube/informer.ts";
+import type { Reflector, StoredObject } from "../../src/kube/reflector.ts";
 import { informer } from "./informers.ts";
 import { forward } from "./proxy.ts";
 import {
@@ -26,8 +24,8 @@ export interface UpstreamObject {
 }
 
 export class WorkloadSimulator {
-  private readonly services: ResilientInformer<V1Service>;
-  private readonly deployments: ResilientInformer<V1Deployment>;
+  private readonly services: Reflector<V1Service & StoredObject>;
+  private readonly deployments: Reflector<V1Deployment & StoredObject>;
   private readonly servers = new Map<string, Promise<VersionServer>>();
   private readonly behaviours: Record<string, Behaviour>;
   private readonly listeners: http.Server[] = [];
@@ -37,18 +35,11 @@ export class WorkloadSimulator {
     namespace: string,
     behaviours: Record<string, Behaviour>,
   ) {
-    const core = kc.makeApiClient(CoreV1Api);
-    const apps = kc.makeApiClient(AppsV1Api);
     this.behaviours = behaviours;
-    this.services = informer(
-      kc,
-      `/api/v1/namespaces/${namespace}/services`,
-      () => core.listNamespacedService({ namespace }),
-    );
+    this.services = informer(kc, `/api/v1/namespaces/${namespace}/services`);
     this.deployments = informer(
       kc,
       `/apis/apps/v1/namespaces/${namespace}/deployments`,
-      () => apps.listNamespacedDeployment({ namespace }),
     );
   }
 

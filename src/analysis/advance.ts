@@ -5,6 +5,13 @@ import { closedGate, nextWeight } from "./hooks.ts";
 import { startPromotion } from "./promotion.ts";
 import { event, ref, routesFor, withPhase } from "./status.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
+import { describeCheck } from "./verdicts.ts";
+
+/** The step's passing checks, for its event: " (metric 100 within threshold >= 99; ...)". */
+function verdicts(stepped: CanaryStatus): string {
+  const checks = stepped.lastChecks ?? [];
+  return checks.length > 0 ? ` (${checks.map(describeCheck).join("; ")})` : "";
+}
 
 export function advanceWeight(
   input: DecideInput,
@@ -26,7 +33,7 @@ export function advanceWeight(
       requeueAfterMs: input.spec.intervalMs,
     };
   }
-  const message = `Advance ${ref(input)} canary weight ${next}`;
+  const message = `Advance ${ref(input)} canary weight ${next}${verdicts(stepped)}`;
   return {
     status: withPhase(
       input,
@@ -52,7 +59,7 @@ export function advanceIteration(
   const iterations = (stepped.iterations ?? 0) + 1;
   const counted = { ...stepped, iterations };
   if (iterations <= spec.iterations) {
-    const message = `Advance ${ref(input)} canary iteration ${iterations}/${spec.iterations}`;
+    const message = `Advance ${ref(input)} canary iteration ${iterations}/${spec.iterations}${verdicts(stepped)}`;
     return {
       status: withPhase(input, counted, "Progressing", message),
       actions: [...events, routesFor(spec, counted), event(message)],

@@ -150,7 +150,10 @@ function waitForRollout(
   return {
     status: withPhase(
       input,
-      { ...input.status, lastStepTime: input.now.toISOString() },
+      {
+        ...input.status,
+        lastStepTime: (input.stepStartedAt ?? input.now).toISOString(),
+      },
       "Waiting",
       message,
     ),

@@ -21,6 +21,7 @@ import {
   routesFor,
 } from "./status.ts";
 import type { Action, Decision, DecideInput, HookResult } from "./types.ts";
+import { eventReasons } from "./reasons.ts";
 import { describeCheck } from "./verdicts.ts";
 
 export function progress(input: DecideInput): Decision {
@@ -61,20 +62,23 @@ export function progress(input: DecideInput): Decision {
   return analysisStep(input);
 }
 
+/** A Warning event per check that did not pass; passing verdicts go into the step's own event. */
 function checkEvents(checks: CheckResult[]): Action[] {
-  return checks.map((c) => ({
-    type: "event",
-    eventType: c.verdict === "pass" ? "Normal" : "Warning",
-    reason: c.verdict === "pass" ? "MetricCheck" : "MetricCheckFailed",
-    message: `${describeCheck(c)}${c.query ? ` [query: ${c.query}]` : ""}`,
-  }));
+  return checks
+    .filter((c) => c.verdict !== "pass")
+    .map((c) => ({
+      type: "event",
+      eventType: "Warning",
+      reason: eventReasons.metricCheckFailed,
+      message: `${describeCheck(c)}${c.query ? ` [query: ${c.query}]` : ""}`,
+    }));
 }
 
 function hookEvents(failed: HookResult[]): Action[] {
   return failed.map((r) => ({
     type: "event",
     eventType: "Warning",
-    reason: "WebhookFailed",
+    reason: eventReasons.webhookFailed,
     message: describeHook(r),
   }));
 }
@@ -98,7 +102,7 @@ function analysisStep(input: DecideInput): Decision {
   ];
   const stepped = {
     ...status,
-    lastStepTime: input.now.toISOString(),
+    lastStepTime: (input.stepStartedAt ?? input.now).toISOString(),
     lastChecks: checks,
   };
   const events = [...hookEvents(failedHookResults), ...checkEvents(checks)];

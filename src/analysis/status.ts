@@ -1,6 +1,7 @@
 // Status helpers shared by the phase functions: the phase/condition bookkeeping and step timing.
 import type { CanaryStatus, Phase } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
+import { eventReasons, promotedCondition } from "./reasons.ts";
 import type { Action, DecideInput } from "./types.ts";
 
 /** How soon to look again while waiting for a rollout to become ready. */
@@ -40,9 +41,11 @@ export function withPhase(
       : phase === "Failed"
         ? "False"
         : "Unknown";
-  const previous = input.status.conditions?.find((c) => c.type === "Promoted");
+  const previous = input.status.conditions?.find(
+    (c) => c.type === promotedCondition,
+  );
   const condition = {
-    type: "Promoted",
+    type: promotedCondition,
     status: promoted,
     reason: phase,
     message: message ?? `Canary is ${phase.toLowerCase()}`,
@@ -117,6 +120,6 @@ export const event = (
 ): Action => ({
   type: "event",
   eventType,
-  reason: "Synced",
+  reason: eventReasons.synced,
   message,
 });

@@ -49,6 +49,11 @@ export interface DecideInput {
   status: CanaryStatus;
   observations: Observations;
   now: Date;
+  /**
+   * When this step's hooks and checks started to be gathered: the step's time, recorded as
+   * lastStepTime, so the time they took does not push the next step back. Defaults to now.
+   */
+  stepStartedAt?: Date;
   /** The Canary is being deleted and Siskin's finalizer (revertOnDeletion) is on it. */
   deleting?: boolean;
   /** Canary name/namespace for messages. */

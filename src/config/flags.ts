@@ -17,6 +17,11 @@ export interface OperatorConfig {
   port: number;
   minAnalysisIntervalMs: number;
   enableConfigTracking: boolean;
+  /** Client-side limit on Kubernetes API requests (token bucket). */
+  kubeconfigQps: number;
+  kubeconfigBurst: number;
+  /** Canaries reconciled at once. */
+  threadiness: number;
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -49,6 +54,9 @@ const options = {
   port: { type: "string", default: "8080" },
   "min-analysis-interval": { type: "string", default: "10s" },
   "enable-config-tracking": { type: "string", default: "true" },
+  "kubeconfig-qps": { type: "string", default: "100" },
+  "kubeconfig-burst": { type: "string", default: "250" },
+  threadiness: { type: "string", default: "4" },
   "enable-leader-election": { type: "string", default: "false" },
   "leader-election-namespace": { type: "string" },
   "leader-election-lease-duration": { type: "string", default: "15s" },
@@ -136,6 +144,19 @@ export function parseOperatorFlags(
       "--leader-election-*: need retry period < renew deadline < lease duration (defaults 2s, 10s, 15s)",
     );
   }
+  const positive = (
+    flag: "kubeconfig-qps" | "kubeconfig-burst" | "threadiness",
+  ) => {
+    const n = Number(get(flag));
+    if (!Number.isInteger(n) || n < 1)
+      problems.push(
+        `--${flag}: "${get(flag)}" is not a whole number of at least 1`,
+      );
+    return n;
+  };
+  const kubeconfigQps = positive("kubeconfig-qps");
+  const kubeconfigBurst = positive("kubeconfig-burst");
+  const threadiness = positive("threadiness");
   const list = (text: string): string[] =>
     text
       .split(",")
@@ -170,6 +191,9 @@ export function parseOperatorFlags(
       port,
       minAnalysisIntervalMs: minAnalysisIntervalMs ?? 10_000,
       enableConfigTracking: tracking === "true",
+      kubeconfigQps,
+      kubeconfigBurst,
+      threadiness,
       leaderElection: {
         enabled: election === "true",
         // The operator's own namespace in a pod (the chart sets POD_NAMESPACE), else the watched one.

@@ -1,47 +1,57 @@
-// After the status write: Kubernetes Events, notifications (the Canary's alerts[], or the operator-wide
-// Slack notifier), post-rollout hooks and event hooks. Failures here are logged and evented, never
-// retried by re-running the reconcile: the step they describe has already been recorded.
+// What a reconcile announces after its status write: a Kubernetes Event (and the event webhooks), a
+// notification (the Canary's alerts[], or the operator-wide notifier), or post-rollout hooks. Failures
+// are logged and evented, never retried by re-running the reconcile: the step they describe has
+// already been recorded.
 import type { Canary, CanaryWebhook } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
-import type { AlertProviderSpec } from "../api/templates.ts";
+import { eventReasons } from "../analysis/reasons.ts";
 import type { Action } from "../analysis/types.ts";
 import { notifierFor, severityAccepts } from "../notify/providers.ts";
-import type { Notification, Notifier } from "../notify/types.ts";
+import type { Notifier } from "../notify/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { errorMessage } from "../util/errors.ts";
 import { callWebhooks, type HookPayload } from "../webhooks/call.ts";
-import { lookups } from "./report.ts";
-import type { ReconcilerDeps } from "./reconciler.ts";
+import type { ReconcilerDeps } from "./deps.ts";
+import { lookupAlertProvider, templateLookups } from "./lookups.ts";
 
-export interface TellContext {
+export interface AnnounceContext {
+  deps: ReconcilerDeps;
+  canary: Canary;
   spec: ResolvedSpec;
   /** Phase and weight after this reconcile. */
   phase: string;
   weight: number;
   checksum: string;
+  log: Logger;
 }
 
-export async function tell(
-  deps: ReconcilerDeps,
-  canary: Canary,
-  ctx: TellContext,
-  actions: Action[],
-  log: Logger,
+const involvedObject = (canary: Canary) => ({
+  apiVersion: "flagger.app/v1beta1",
+  kind: "Canary",
+  name: canary.metadata.name,
+  namespace: canary.metadata.namespace,
+  ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
+});
+
+const payloadOf = (ctx: AnnounceContext): HookPayload => ({
+  name: ctx.canary.metadata.name,
+  namespace: ctx.canary.metadata.namespace,
+  phase: ctx.phase,
+  checksum: ctx.checksum,
+});
+
+/** The Event, then the Canary's event webhooks and --event-webhook with it. */
+export async function recordEvent(
+  ctx: AnnounceContext,
+  action: Extract<Action, { type: "event" }>,
 ): Promise<void> {
-  const { name, namespace } = canary.metadata;
-  const involved = {
-    apiVersion: "flagger.app/v1beta1",
-    kind: "Canary",
-    name,
-    namespace,
-    uid: canary.metadata.uid,
-  };
-  const payload: HookPayload = {
-    name,
-    namespace,
-    phase: ctx.phase,
-    checksum: ctx.checksum,
-  };
+  const { deps } = ctx;
+  await deps.events.record(
+    involvedObject(ctx.canary),
+    action.eventType,
+    action.reason,
+    action.message,
+  );
   const eventHooks: CanaryWebhook[] = [
     ...ctx.spec.webhooks.filter((h) => h.type === "event"),
     ...(deps.config.eventWebhook
@@ -54,55 +64,38 @@ export async function tell(
         ]
       : []),
   ];
-  for (const action of actions) {
-    if (action.type === "event") {
-      await deps.events.record(
-        involved,
-        action.eventType,
-        action.reason,
-        action.message,
-      );
-      if (eventHooks.length > 0) {
-        const results = await callWebhooks(eventHooks, ["event"], {
-          ...payload,
-          metadata: {
-            eventMessage: action.message,
-            eventType: action.eventType,
-            timestamp: String(deps.clock.now().getTime()),
-          },
-        });
-        for (const r of results.filter((x) => !x.ok))
-          log.warn({ hook: r.name, result: r.message }, "event webhook failed");
-      }
-    } else if (action.type === "notify") {
-      await notify(
-        deps,
-        canary,
-        {
-          canary: { name, namespace },
-          target: ctx.spec.targetName,
-          cluster: deps.config.clusterName,
-          kind: action.kind,
-          severity: action.severity,
-          message: action.message,
-          phase: ctx.phase,
-          weight: ctx.weight,
-          ...(action.reason ? { reason: action.reason } : {}),
-        },
-        log,
-      );
-    } else if (action.type === "runHooks") {
-      const results = await callWebhooks(
-        ctx.spec.webhooks,
-        [action.hookType],
-        payload,
-      );
-      for (const r of results.filter((x) => !x.ok)) {
-        const message = `webhook ${r.name} (${r.type}) failed: ${r.message}`;
-        log.warn({ hook: r.name, result: r.message }, "webhook failed");
-        await deps.events.record(involved, "Warning", "WebhookFailed", message);
-      }
-    }
+  if (eventHooks.length === 0) return;
+  const results = await callWebhooks(eventHooks, ["event"], {
+    ...payloadOf(ctx),
+    metadata: {
+      eventMessage: action.message,
+      eventType: action.eventType,
+      timestamp: String(deps.clock.now().getTime()),
+    },
+  });
+  for (const r of results.filter((x) => !x.ok))
+    ctx.log.warn({ hook: r.name, result: r.message }, "event webhook failed");
+}
+
+/** Hooks that run after the status write (post-rollout); a failure becomes a Warning event. */
+export async function runHooksAfterStatus(
+  ctx: AnnounceContext,
+  action: Extract<Action, { type: "runHooks" }>,
+): Promise<void> {
+  const results = await callWebhooks(
+    ctx.spec.webhooks,
+    [action.hookType],
+    payloadOf(ctx),
+  );
+  for (const r of results.filter((x) => !x.ok)) {
+    const message = `webhook ${r.name} (${r.type}) failed: ${r.message}`;
+    ctx.log.warn({ hook: r.name, result: r.message }, "webhook failed");
+    await ctx.deps.events.record(
+      involvedObject(ctx.canary),
+      "Warning",
+      eventReasons.webhookFailed,
+      message,
+    );
   }
 }
 
@@ -115,28 +108,40 @@ interface AlertTarget {
 }
 
 /** The Canary's alerts[] replace the operator-wide notifier; each is filtered by its severity. */
-async function notify(
-  deps: ReconcilerDeps,
-  canary: Canary,
-  n: Notification,
-  log: Logger,
+export async function sendNotification(
+  ctx: AnnounceContext,
+  action: Extract<Action, { type: "notify" }>,
 ): Promise<void> {
+  const { deps, canary } = ctx;
   const targets: AlertTarget[] = canary.spec.analysis.alerts?.length
     ? canary.spec.analysis.alerts.map((a) => alertTarget(deps, canary, a))
     : deps.notifier
-      ? [{ name: "--slack-url", notifier: deps.notifier }]
+      ? [{ name: "operator-wide", notifier: deps.notifier }]
       : [];
   for (const t of targets) {
-    if (!severityAccepts(t.severity, n.severity)) continue;
+    if (!severityAccepts(t.severity, action.severity)) continue;
     if (!t.notifier) {
-      log.warn({ alert: t.name, problem: t.problem }, "alert not sent");
+      ctx.log.warn({ alert: t.name, problem: t.problem }, "alert not sent");
       continue;
     }
     try {
-      await t.notifier.post(n);
+      await t.notifier.post({
+        canary: {
+          name: canary.metadata.name,
+          namespace: canary.metadata.namespace,
+        },
+        target: ctx.spec.targetName,
+        cluster: deps.config.clusterName,
+        kind: action.kind,
+        severity: action.severity,
+        message: action.message,
+        phase: ctx.phase,
+        weight: ctx.weight,
+        ...(action.reason ? { reason: action.reason } : {}),
+      });
     } catch (error) {
-      log.warn(
-        { alert: t.name, err: errorMessage(error), kind: n.kind },
+      ctx.log.warn(
+        { alert: t.name, err: errorMessage(error), kind: action.kind },
         "notification failed",
       );
     }
@@ -153,17 +158,16 @@ function alertTarget(
     name: alert.name,
     ...(alert.severity ? { severity: alert.severity } : {}),
   };
-  const provider = (
-    deps.caches.alertProviders.get(alert.providerRef.name, ns) as
-      { spec?: AlertProviderSpec } | undefined
-  )?.spec;
+  const provider = lookupAlertProvider(deps.caches, ns, alert.providerRef.name);
   if (!provider)
     return {
       ...base,
       problem: `AlertProvider ${ns}/${alert.providerRef.name} not found`,
     };
   const secretName = provider.secretRef?.name;
-  const secret = secretName ? lookups(deps).lookupSecret(ns, secretName) : {};
+  const secret = secretName
+    ? templateLookups(deps.caches).lookupSecret(ns, secretName)
+    : {};
   if (!secret)
     return { ...base, problem: `Secret ${ns}/${secretName} not found` };
   const address = secret.address ?? provider.address;

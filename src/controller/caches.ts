@@ -1,37 +1,52 @@
-// Informer caches for Canaries and what they reference. Reads during reconcile come from here; each
-// change to a dependency queues the keys of the Canaries that use it (watch, don't poll).
-import {
-  AppsV1Api,
-  AutoscalingV2Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type V1ConfigMap,
-  type V1Deployment,
-  type V1Secret,
-  type V2HorizontalPodAutoscaler,
+// The operator's view of the cluster: one reflector per resource, holding whole only what Canaries use
+// (memory follows the canaries, not the cluster), and waking only the Canaries a change concerns
+// (watch, don't poll; an idle fleet costs nothing).
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1Secret,
+  V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import type { Canary } from "../api/canary.ts";
-import { ResilientInformer } from "../kube/informer.ts";
+import type { KubeClient } from "../kube/client/http.ts";
+import { resourceOf, resourcePath } from "../kube/client/resources.ts";
+import {
+  Reflector,
+  type StoredObject,
+  type StoreEvent,
+} from "../kube/reflector.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Clock } from "../util/clock.ts";
-import { primaryName } from "../workloads/names.ts";
+import { stableStringify } from "../util/hash.ts";
+import { UseIndex, type UseKind } from "./uses.ts";
 
 /** A namespaced flagger.app object (MetricTemplate, AlertProvider); its spec is read where used. */
-export type FlaggerObject = KubernetesObject & {
+export type FlaggerObject = StoredObject & {
   metadata: { name: string; namespace: string };
+  spec?: unknown;
 };
 
+/** A Gloo object Siskin writes or copies settings from. */
+export type GlooObject = StoredObject & { spec?: Record<string, unknown> };
+
 export interface Caches {
-  canaries: ResilientInformer<Canary & KubernetesObject>;
-  metricTemplates: ResilientInformer<FlaggerObject>;
-  alertProviders: ResilientInformer<FlaggerObject>;
-  deployments: ResilientInformer<V1Deployment>;
-  hpas: ResilientInformer<V2HorizontalPodAutoscaler>;
-  configMaps: ResilientInformer<V1ConfigMap>;
-  secrets: ResilientInformer<V1Secret>;
+  canaries: Reflector<Canary & StoredObject>;
+  metricTemplates: Reflector<FlaggerObject>;
+  alertProviders: Reflector<FlaggerObject>;
+  deployments: Reflector<V1Deployment & StoredObject>;
+  hpas: Reflector<V2HorizontalPodAutoscaler & StoredObject>;
+  configMaps: Reflector<V1ConfigMap & StoredObject>;
+  secrets: Reflector<V1Secret & StoredObject>;
+  /** Undefined when the cluster has no Gloo CRDs. */
+  upstreams: Reflector<GlooObject> | undefined;
+  routeTables: Reflector<GlooObject> | undefined;
+  uses: UseIndex;
+  /** The store holding objects of a kind (Deployment, RouteTable, ...), if the operator watches it. */
+  storeOf(kind: string): Reflector<StoredObject> | undefined;
+  /** Keeps the API server's answer to a write, so the next comparison sees it without a read. */
+  remember(object: Record<string, unknown>): void;
+  /** Every reflector's restarts, for the Recorder. */
+  restarts(): Record<string, number>;
   start(): Promise<void>;
   stop(): Promise<void>;
   synced(): boolean;
@@ -41,141 +56,165 @@ export const canaryKey = (namespace: string, name: string): string =>
   `${namespace}/${name}`;
 
 export interface CacheOptions {
-  kc: KubeConfig;
+  client: KubeClient;
   clock: Clock;
   logger: Logger;
   /** Watch one namespace only (--namespace), or all. */
   namespace?: string;
   /** Called with the key of each Canary affected by a change. */
   enqueue: (key: string, reason: string) => void;
+  /** Called when a Canary is gone (its timers and backoff can be dropped). */
+  forget?: (key: string) => void;
 }
 
-export function createCaches(options: CacheOptions): Caches {
-  const { kc, namespace: ns } = options;
-  const apps = kc.makeApiClient(AppsV1Api);
-  const core = kc.makeApiClient(CoreV1Api);
-  const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const scoped = (group: string, resource: string): string =>
-    ns ? `${group}/namespaces/${ns}/${resource}` : `${group}/${resource}`;
-  const base = { kc, clock: options.clock, logger: options.logger };
+type Meta = {
+  name?: string;
+  namespace?: string;
+  ownerReferences?: { kind?: string; name?: string; apiVersion?: string }[];
+};
+const metaOf = (o: StoredObject): Meta => (o.metadata ?? {}) as Meta;
+/** A reflector of any object type, for the loops that treat them alike. */
+type AnyReflector = Reflector<StoredObject>;
+const any = <T extends StoredObject>(r: Reflector<T>): AnyReflector =>
+  r as unknown as AnyReflector;
+const splitKey = (key: string): [string, string] => {
+  const at = key.indexOf("/");
+  return [key.slice(0, at), key.slice(at + 1)];
+};
 
-  const listFlagger = async <T extends KubernetesObject>(
-    plural: string,
-  ): Promise<KubernetesListObject<T>> => {
-    const group = { group: "flagger.app", version: "v1beta1", plural };
-    return (await (ns
-      ? custom.listNamespacedCustomObject({ ...group, namespace: ns })
-      : custom.listClusterCustomObject(group))) as KubernetesListObject<T>;
+/** The Canary owning a generated object, from its controller reference. */
+function owningCanary(meta: Meta): string | undefined {
+  const owner = meta.ownerReferences?.find(
+    (o) => o.kind === "Canary" && o.apiVersion?.startsWith("flagger.app/"),
+  );
+  return owner?.name;
+}
+
+/** Canary objects without what Siskin never reads (managedFields, the last-applied copy). */
+function slimCanary(raw: Record<string, unknown>): Canary & StoredObject {
+  const metadata = { ...(raw.metadata as Record<string, unknown>) };
+  delete metadata.managedFields;
+  const annotations = metadata.annotations as
+    Record<string, string> | undefined;
+  if (annotations?.["kubectl.kubernetes.io/last-applied-configuration"]) {
+    const rest = { ...annotations };
+    delete rest["kubectl.kubernetes.io/last-applied-configuration"];
+    metadata.annotations = rest;
+  }
+  return { ...raw, metadata } as unknown as Canary & StoredObject;
+}
+
+export async function createCaches(options: CacheOptions): Promise<Caches> {
+  const { client, namespace: ns } = options;
+  const path = (apiVersion: string, kind: string) =>
+    resourcePath(resourceOf(apiVersion, kind), ns ? { namespace: ns } : {});
+  const base = { client, clock: options.clock, logger: options.logger };
+
+  const reflectors = new Map<UseKind, AnyReflector>();
+  const uses = new UseIndex((kind, key) => {
+    const [namespace, name] = splitKey(key);
+    reflectors.get(kind)?.reconsider(namespace, name);
+  });
+  const keep = (kind: UseKind) => (namespace: string, name: string) =>
+    uses.isUsed(kind, namespace, name);
+  const wake = (kind: UseKind, o: StoredObject, why: string) => {
+    const { namespace = "", name = "" } = metaOf(o);
+    for (const user of uses.usersOf(kind, namespace, name))
+      options.enqueue(user, `${why} ${name} changed`);
   };
 
-  const canariesUsing = (
-    namespace: string,
-    uses: (canary: Canary) => boolean,
-    reason: string,
-  ): void => {
-    for (const canary of canaries.list(namespace)) {
-      if (uses(canary))
-        options.enqueue(canaryKey(namespace, canary.metadata.name), reason);
-    }
-  };
-
-  const canaries = new ResilientInformer<Canary & KubernetesObject>({
+  const canaries = new Reflector<Canary & StoredObject>({
     ...base,
-    path: scoped("/apis/flagger.app/v1beta1", "canaries"),
-    list: () => listFlagger<Canary & KubernetesObject>("canaries"),
-    onEvent: (canary, verb) =>
-      options.enqueue(
-        canaryKey(canary.metadata.namespace, canary.metadata.name),
-        `canary ${verb}`,
-      ),
+    path: path("flagger.app/v1beta1", "Canary"),
+    transform: slimCanary,
+  });
+  canaries.on(({ verb, object }) => {
+    const key = canaryKey(object.metadata.namespace, object.metadata.name);
+    if (verb === "delete") {
+      uses.remove(key);
+      options.forget?.(key);
+    } else uses.setFromSpec(key, object);
+    options.enqueue(key, `canary ${verb}`);
   });
 
-  const deployments = new ResilientInformer<V1Deployment>({
+  const deployments = new Reflector<V1Deployment & StoredObject>({
     ...base,
-    path: scoped("/apis/apps/v1", "deployments"),
-    list: () =>
-      ns
-        ? apps.listNamespacedDeployment({ namespace: ns })
-        : apps.listDeploymentForAllNamespaces(),
-    onEvent: (d) => {
-      const name = d.metadata?.name ?? "";
-      canariesUsing(
-        d.metadata?.namespace ?? "",
-        (c) =>
-          c.spec.targetRef.name === name ||
-          primaryName(c.spec.targetRef.name) === name,
-        `deployment ${name} changed`,
-      );
-    },
+    path: path("apps/v1", "Deployment"),
+    keep: keep("deployment"),
   });
-
-  const hpas = new ResilientInformer<V2HorizontalPodAutoscaler>({
+  const hpas = new Reflector<V2HorizontalPodAutoscaler & StoredObject>({
     ...base,
-    path: scoped("/apis/autoscaling/v2", "horizontalpodautoscalers"),
-    list: () =>
-      ns
-        ? autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns })
-        : autoscaling.listHorizontalPodAutoscalerForAllNamespaces(),
-    onEvent: (h) => {
-      const name = h.metadata?.name ?? "";
-      canariesUsing(
-        h.metadata?.namespace ?? "",
-        (c) => c.spec.autoscalerRef?.name === name,
-        `hpa ${name} changed`,
-      );
-    },
+    path: path("autoscaling/v2", "HorizontalPodAutoscaler"),
+    keep: keep("hpa"),
   });
-
-  // Any Canary in the namespace may mount a ConfigMap or Secret; the reconcile works out which do.
-  const anyCanary = (o: KubernetesObject, what: string) =>
-    canariesUsing(
-      o.metadata?.namespace ?? "",
-      () => true,
-      `${what} ${o.metadata?.name} changed`,
-    );
-  const configMaps = new ResilientInformer<V1ConfigMap>({
+  // ConfigMaps and Secrets: metadata only, so unrelated ones never bring their data.
+  const configMaps = new Reflector<V1ConfigMap & StoredObject>({
     ...base,
-    path: scoped("/api/v1", "configmaps"),
-    list: () =>
-      ns
-        ? core.listNamespacedConfigMap({ namespace: ns })
-        : core.listConfigMapForAllNamespaces(),
-    onEvent: (o) => anyCanary(o, "configmap"),
+    path: path("v1", "ConfigMap"),
+    metadataOnly: true,
+    keep: keep("configMap"),
   });
-  const secrets = new ResilientInformer<V1Secret>({
+  const secrets = new Reflector<V1Secret & StoredObject>({
     ...base,
-    path: scoped("/api/v1", "secrets"),
-    list: () =>
-      ns
-        ? core.listNamespacedSecret({ namespace: ns })
-        : core.listSecretForAllNamespaces(),
-    onEvent: (o) => anyCanary(o, "secret"),
+    path: path("v1", "Secret"),
+    metadataOnly: true,
+    keep: keep("secret"),
   });
-
-  const metricTemplates = new ResilientInformer<FlaggerObject>({
+  const metricTemplates = new Reflector<FlaggerObject>({
     ...base,
-    path: scoped("/apis/flagger.app/v1beta1", "metrictemplates"),
-    list: () => listFlagger<FlaggerObject>("metrictemplates"),
-    onEvent: (t) => anyCanary(t, "metrictemplate"),
+    path: path("flagger.app/v1beta1", "MetricTemplate"),
   });
   // AlertProviders are read when a notification is sent; no reconcile depends on them.
-  const alertProviders = new ResilientInformer<FlaggerObject>({
+  const alertProviders = new Reflector<FlaggerObject>({
     ...base,
-    path: scoped("/apis/flagger.app/v1beta1", "alertproviders"),
-    list: () => listFlagger<FlaggerObject>("alertproviders"),
-    onEvent: () => undefined,
+    path: path("flagger.app/v1beta1", "AlertProvider"),
   });
+  for (const [kind, reflector, why] of [
+    ["deployment", any(deployments), "deployment"],
+    ["hpa", any(hpas), "hpa"],
+    ["configMap", any(configMaps), "configmap"],
+    ["secret", any(secrets), "secret"],
+    ["metricTemplate", any(metricTemplates), "metrictemplate"],
+  ] as [UseKind, AnyReflector, string][]) {
+    reflectors.set(kind, reflector);
+    reflector.on(({ object }) => wake(kind, object, why));
+  }
 
-  const all = [
-    deployments,
-    hpas,
-    configMaps,
-    secrets,
-    metricTemplates,
-    alertProviders,
-    canaries,
-  ];
+  const gloo = await hasGlooCrds(client);
+  const upstreams = gloo
+    ? glooReflector(base, path("gloo.solo.io/v1", "Upstream"), uses, "upstream")
+    : undefined;
+  const routeTables = gloo
+    ? glooReflector(base, path("gateway.solo.io/v1", "RouteTable"), uses)
+    : undefined;
+  if (upstreams) reflectors.set("upstream", upstreams);
+  for (const reflector of [upstreams, routeTables]) {
+    reflector?.on((event) => {
+      if (!specChanged(event)) return;
+      const meta = metaOf(event.object);
+      const owner = owningCanary(meta);
+      if (owner)
+        options.enqueue(
+          canaryKey(meta.namespace ?? "", owner),
+          "router object changed",
+        );
+      wake("upstream", event.object, "upstream");
+    });
+  }
+
+  const byKind = new Map<string, AnyReflector>([
+    ["Canary", any(canaries)],
+    ["Deployment", any(deployments)],
+    ["HorizontalPodAutoscaler", any(hpas)],
+    ["ConfigMap", any(configMaps)],
+    ["Secret", any(secrets)],
+    ["MetricTemplate", any(metricTemplates)],
+    ["AlertProvider", any(alertProviders)],
+  ]);
+  if (upstreams) byKind.set("Upstream", any(upstreams));
+  if (routeTables) byKind.set("RouteTable", any(routeTables));
+  const all = [...byKind.values()];
+  const dependencies = all.filter((r) => r !== any(canaries));
   return {
     canaries,
     metricTemplates,
@@ -184,14 +223,66 @@ export function createCaches(options: CacheOptions): Caches {
     hpas,
     configMaps,
     secrets,
-    // Dependencies first, so the first Canary events find their targets in the caches.
+    upstreams,
+    routeTables,
+    uses,
+    storeOf: (kind) => byKind.get(kind),
+    remember: (object) => byKind.get(String(object.kind))?.remember(object),
+    restarts: () =>
+      Object.fromEntries(
+        [
+          ...byKind.entries(),
+          ["Canary", canaries],
+          ["MetricTemplate", metricTemplates],
+          ["AlertProvider", alertProviders],
+        ].map(([kind, r]) => [kind, (r as Reflector<StoredObject>).restarts]),
+      ),
+    // Canaries first: what they use decides which dependencies are held whole from the first list.
     start: async () => {
-      await Promise.all(all.slice(0, -1).map((i) => i.start()));
       await canaries.start();
+      await Promise.all(dependencies.map((r) => r.start()));
     },
     stop: async () => {
-      await Promise.all(all.map((i) => i.stop()));
+      await Promise.all(all.map((r) => r.stop()));
     },
-    synced: () => all.every((i) => i.synced()),
+    synced: () => all.every((r) => r.synced()),
   };
+}
+
+/** Gloo objects: held whole when a Canary owns them or its upstreamRef names them. */
+function glooReflector(
+  base: { client: KubeClient; clock: Clock; logger: Logger },
+  path: string,
+  uses: UseIndex,
+  referencedAs?: UseKind,
+): Reflector<GlooObject> {
+  return new Reflector<GlooObject>({
+    ...base,
+    path,
+    keep: (namespace, name, meta) =>
+      (meta !== undefined && owningCanary(meta as Meta) !== undefined) ||
+      (referencedAs !== undefined &&
+        uses.isUsed(referencedAs, namespace, name)),
+  });
+}
+
+/** Only spec changes matter for router objects (Gloo writes statuses of its own). */
+function specChanged(event: StoreEvent<GlooObject>): boolean {
+  if (event.verb !== "update") return true;
+  return (
+    stableStringify(event.object.spec) !==
+      stableStringify(event.previous?.spec) ||
+    stableStringify(metaOf(event.object).ownerReferences) !==
+      stableStringify(metaOf(event.previous ?? {}).ownerReferences)
+  );
+}
+
+async function hasGlooCrds(client: KubeClient): Promise<boolean> {
+  try {
+    await client.request({ method: "GET", path: "/apis/gateway.solo.io/v1" });
+    await client.request({ method: "GET", path: "/apis/gloo.solo.io/v1" });
+    return true;
+  } catch {
+    return false;
+  }
 }

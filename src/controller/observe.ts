@@ -1,21 +1,25 @@
-// Gathers what the decision core needs from the informer caches: the target's revision, tracked
-// configs, and readiness of the primary and the canary. Reads only; no writes, no API calls.
+// Gathers what the decision core needs from the caches: the target's revision, tracked configs, and the
+// readiness of the primary and the canary. Reads only. It records what the Canary uses (the ConfigMaps
+// and Secrets its target mounts, the Secrets its templates and alerts read), so the caches fetch those
+// whole and a change to them wakes this Canary; while one is still being fetched, the result is
+// "pending" and the Canary is woken when it arrives.
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { Canary } from "../api/canary.ts";
 import type { Issue, ResolvedSpec } from "../api/resolve.ts";
+import type { MetricTemplateSpec } from "../api/templates.ts";
 import type { Observations } from "../analysis/types.ts";
 import { contentHash } from "../util/hash.ts";
+import type { SiskinError } from "../util/errors.ts";
 import {
   referencedConfigs,
   trackedConfigs,
   type TrackedConfigs,
 } from "../workloads/configs.ts";
-import type { Selector } from "../workloads/desired.ts";
+import { revisionAnnotation, type Selector } from "../workloads/desired.ts";
 import { primaryName, selectorLabel } from "../workloads/names.ts";
 import { deploymentReadiness } from "../workloads/readiness.ts";
-import { revisionAnnotation } from "../workloads/desired.ts";
-import type { SiskinError } from "../util/errors.ts";
-import type { Caches } from "./caches.ts";
+import { canaryKey, type Caches } from "./caches.ts";
+import { lookup, lookupAlertProvider } from "./lookups.ts";
 
 export interface Observed {
   target: V1Deployment;
@@ -26,7 +30,10 @@ export interface Observed {
 }
 
 export type ObserveResult =
-  { ok: true; observed: Observed } | { ok: false; issues: Issue[] };
+  | { ok: true; observed: Observed }
+  | { ok: false; issues: Issue[] }
+  /** Something the Canary uses is still being fetched; it is woken when it arrives. */
+  | { ok: "pending"; what: string };
 
 export interface ObserveOptions {
   selectorLabels: readonly string[];
@@ -38,11 +45,47 @@ export function targetRevision(
   target: V1Deployment,
   checksums: Record<string, string>,
 ): string {
-  // JSON round trip: list results carry Date objects where watch events carry strings.
+  // JSON round trip: the same template hashes the same however it was read.
   const template = JSON.parse(
     JSON.stringify(target.spec?.template ?? {}),
   ) as unknown;
   return contentHash({ template, configs: checksums });
+}
+
+/** Secrets the Canary's MetricTemplates and alerts read, as "namespace/name". */
+function secretsOfTemplatesAndAlerts(
+  canary: Canary,
+  spec: ResolvedSpec,
+  caches: Caches,
+): string[] {
+  const keys: string[] = [];
+  for (const m of spec.metrics) {
+    if (!m.templateRef) continue;
+    const template = caches.metricTemplates.get(
+      m.templateRef.name,
+      m.templateRef.namespace,
+    ) as { spec?: MetricTemplateSpec } | undefined;
+    const secret = template?.spec?.provider.secretRef?.name;
+    if (secret) keys.push(`${m.templateRef.namespace}/${secret}`);
+  }
+  for (const alert of canary.spec.analysis.alerts ?? []) {
+    const ns = alert.providerRef.namespace ?? canary.metadata.namespace;
+    const secret = lookupAlertProvider(caches, ns, alert.providerRef.name)
+      ?.secretRef?.name;
+    if (secret) keys.push(`${ns}/${secret}`);
+  }
+  return keys;
+}
+
+function isLoading(
+  store: Parameters<typeof lookup>[0],
+  objectKey: string,
+): boolean {
+  const at = objectKey.indexOf("/");
+  return (
+    lookup(store, objectKey.slice(0, at), objectKey.slice(at + 1)).state ===
+    "loading"
+  );
 }
 
 export function observe(
@@ -52,8 +95,11 @@ export function observe(
   options: ObserveOptions,
 ): ObserveResult {
   const ns = canary.metadata.namespace;
-  const target = caches.deployments.get(spec.targetName, ns);
-  if (!target) {
+  const key = canaryKey(ns, canary.metadata.name);
+  const found = lookup(caches.deployments, ns, spec.targetName);
+  if (found.state === "loading")
+    return { ok: "pending", what: `Deployment ${spec.targetName}` };
+  if (found.state === "absent") {
     return {
       ok: false,
       issues: [
@@ -64,6 +110,7 @@ export function observe(
       ],
     };
   }
+  const target = found.object;
   const missingTemplates = spec.metrics.flatMap((m, i) =>
     m.templateRef &&
     !caches.metricTemplates.get(m.templateRef.name, m.templateRef.namespace)
@@ -77,6 +124,26 @@ export function observe(
   );
   if (missingTemplates.length > 0)
     return { ok: false, issues: missingTemplates };
+  const upstreamRef = canary.spec.upstreamRef;
+  if (upstreamRef && caches.upstreams) {
+    const upstream = lookup(
+      caches.upstreams,
+      upstreamRef.namespace ?? ns,
+      upstreamRef.name,
+    );
+    if (upstream.state === "loading")
+      return { ok: "pending", what: `Upstream ${upstreamRef.name}` };
+    if (upstream.state === "absent")
+      return {
+        ok: false,
+        issues: [
+          {
+            path: "spec.upstreamRef",
+            message: `Upstream ${upstreamRef.namespace ?? ns}/${upstreamRef.name} not found; create it or remove upstreamRef`,
+          },
+        ],
+      };
+  }
   let selector: Selector;
   try {
     selector = selectorLabel(target, options.selectorLabels);
@@ -91,14 +158,44 @@ export function observe(
       ],
     };
   }
-  const empty: TrackedConfigs = { configMaps: [], secrets: [], checksums: {} };
-  const tracked = options.configTracking
-    ? trackedConfigs(referencedConfigs(target.spec?.template?.spec), {
-        configMap: (name) => caches.configMaps.get(name, ns),
-        secret: (name) => caches.secrets.get(name, ns),
-      })
-    : empty;
-  const primary = caches.deployments.get(primaryName(spec.targetName), ns);
+
+  const refs = options.configTracking
+    ? referencedConfigs(target.spec?.template?.spec)
+    : { configMaps: new Set<string>(), secrets: new Set<string>() };
+  caches.uses.set(
+    key,
+    "configMap",
+    [...refs.configMaps].map((n) => `${ns}/${n}`),
+  );
+  const secretKeys = [
+    ...[...refs.secrets].map((n) => `${ns}/${n}`),
+    ...secretsOfTemplatesAndAlerts(canary, spec, caches),
+  ];
+  caches.uses.set(key, "secret", secretKeys);
+  const loading = [
+    ...[...refs.configMaps]
+      .map((n) => `${ns}/${n}`)
+      .filter((k) => isLoading(caches.configMaps, k)),
+    ...secretKeys.filter((k) => isLoading(caches.secrets, k)),
+  ];
+  if (loading.length > 0) return { ok: "pending", what: loading.join(", ") };
+  const tracked = trackedConfigs(refs, {
+    configMap: (name) => caches.configMaps.get(name, ns),
+    secret: (name) => caches.secrets.get(name, ns),
+  });
+
+  const primaryFound = lookup(
+    caches.deployments,
+    ns,
+    primaryName(spec.targetName),
+  );
+  if (primaryFound.state === "loading")
+    return {
+      ok: "pending",
+      what: `Deployment ${primaryName(spec.targetName)}`,
+    };
+  const primary =
+    primaryFound.state === "ready" ? primaryFound.object : undefined;
   const primaryReadiness = deploymentReadiness(
     primary,
     spec.primaryReadyThreshold,

@@ -1,9 +1,9 @@
-// Carries out the decision core's workload and routing actions. Each is idempotent (absolute weights,
-// server-side apply), so a reconcile that dies halfway is safe to run again.
-import type { KubernetesObject } from "@kubernetes/client-node";
+// The workload side of the decision core's actions: the primary and its Services, HPA and config
+// copies, the target's replicas, and the revert on deletion. Each is idempotent (server-side apply,
+// absolute replicas), so a reconcile that dies halfway is safe to run again.
 import type { Canary } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
-import type { Action } from "../analysis/types.ts";
+import type { KubeObject } from "../kube/api.ts";
 import type { ObjectWriter } from "../kube/objects.ts";
 import type { Router } from "../routers/types.ts";
 import {
@@ -13,6 +13,7 @@ import {
   services,
 } from "../workloads/desired.ts";
 import type { Caches } from "./caches.ts";
+import { lookup } from "./lookups.ts";
 import type { Observed } from "./observe.ts";
 
 export interface ExecuteContext {
@@ -21,54 +22,21 @@ export interface ExecuteContext {
   observed: Observed;
   caches: Caches;
   writer: ObjectWriter;
+  /** Applies each object unless the cache already holds every field it sets. */
+  ensure: (objects: KubeObject[]) => Promise<void>;
   router: Router;
   includeLabelPrefix: readonly string[];
 }
 
-/** The actions this module carries out; the type is derived from the list, so they cannot disagree. */
-const workloadActionTypes = [
-  "ensurePrimary",
-  "setRoutes",
-  "scaleTarget",
-  "promote",
-  "revert",
-] as const;
-
-export type WorkloadAction = Extract<
-  Action,
-  { type: (typeof workloadActionTypes)[number] }
->;
-
-export function isWorkloadAction(action: Action): action is WorkloadAction {
-  return (workloadActionTypes as readonly string[]).includes(action.type);
-}
-
-export async function execute(
-  action: WorkloadAction,
-  ctx: ExecuteContext,
-): Promise<void> {
-  switch (action.type) {
-    case "ensurePrimary":
-    case "promote":
-      return applyPrimary(ctx);
-    case "setRoutes":
-      return ctx.router.setRoutes(
-        { canary: ctx.canary, spec: ctx.spec },
-        action,
-      );
-    case "revert":
-      return revert(ctx);
-    case "scaleTarget":
-      return scaleTarget(ctx, action.to === "zero" ? 0 : scaleUpReplicas(ctx));
-  }
-}
-
-/** Config copies first, so the primary's pods never reference a copy that does not exist yet. */
-async function applyPrimary(ctx: ExecuteContext): Promise<void> {
-  const { canary, spec, observed, writer, caches } = ctx;
-  for (const copy of configCopies(canary, observed.tracked))
-    await writer.apply(copy as KubernetesObject);
-  await writer.apply(
+/**
+ * Config copies first, so the primary's pods never reference a copy that does not exist yet. Objects the
+ * cache already holds as desired are not written again (Promoting asks for this until the primary is
+ * ready).
+ */
+export async function applyPrimary(ctx: ExecuteContext): Promise<void> {
+  const { canary, spec, observed, caches, ensure } = ctx;
+  await ensure(configCopies(canary, observed.tracked) as KubeObject[]);
+  await ensure([
     primaryDeployment({
       canary,
       target: observed.target,
@@ -77,14 +45,16 @@ async function applyPrimary(ctx: ExecuteContext): Promise<void> {
       currentReplicas: observed.primary?.spec?.replicas,
       revision: observed.observations.targetRevision,
       includeLabelPrefix: ctx.includeLabelPrefix,
-    }),
-  );
-  for (const service of services(canary, spec, observed.selector))
-    await writer.apply(service);
+    }) as KubeObject,
+    ...(services(canary, spec, observed.selector) as KubeObject[]),
+  ]);
   const hpaName = canary.spec.autoscalerRef?.name;
   if (hpaName) {
-    const hpa = caches.hpas.get(hpaName, canary.metadata.namespace);
-    if (hpa) await writer.apply(primaryHpa(canary, hpa, spec.targetName));
+    const hpa = lookup(caches.hpas, canary.metadata.namespace, hpaName);
+    if (hpa.state === "ready")
+      await ensure([
+        primaryHpa(canary, hpa.object, spec.targetName) as KubeObject,
+      ]);
   }
 }
 
@@ -92,19 +62,21 @@ async function applyPrimary(ctx: ExecuteContext): Promise<void> {
 function scaleUpReplicas(ctx: ExecuteContext): number {
   const hpaName = ctx.canary.spec.autoscalerRef?.name;
   const hpa = hpaName
-    ? ctx.caches.hpas.get(hpaName, ctx.canary.metadata.namespace)
+    ? lookup(ctx.caches.hpas, ctx.canary.metadata.namespace, hpaName)
     : undefined;
-  return hpa?.spec?.minReplicas ?? (ctx.observed.primary?.spec?.replicas || 1);
+  const min = hpa?.state === "ready" ? hpa.object.spec?.minReplicas : undefined;
+  return min ?? (ctx.observed.primary?.spec?.replicas || 1);
 }
 
 /**
  * Always written, never skipped by comparing with the cache: scaling happens only on transitions, and a
  * cache a moment behind (just after initialization scaled to zero) would otherwise skip a needed write.
  */
-async function scaleTarget(
+export async function scaleTarget(
   ctx: ExecuteContext,
-  replicas: number,
+  to: "zero" | "up",
 ): Promise<void> {
+  const replicas = to === "zero" ? 0 : scaleUpReplicas(ctx);
   await ctx.writer.mergePatch({
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -113,16 +85,16 @@ async function scaleTarget(
       namespace: ctx.canary.metadata.namespace,
     },
     spec: { replicas },
-  } as KubernetesObject);
+  } as KubeObject);
 }
 
 /**
  * revertOnDeletion: the target takes over again. It is scaled back up, the apex Service selects its
  * pods and loses its ownerReference (so it outlives the Canary), and the router objects are removed.
  */
-async function revert(ctx: ExecuteContext): Promise<void> {
+export async function revert(ctx: ExecuteContext): Promise<void> {
   const { canary, spec, observed } = ctx;
-  await scaleTarget(ctx, scaleUpReplicas(ctx));
+  await scaleTarget(ctx, "up");
   const apex = services(canary, spec, observed.selector)[0];
   if (apex?.spec && apex.metadata) {
     apex.spec.selector = { [observed.selector.key]: observed.selector.value };
@@ -131,7 +103,7 @@ async function revert(ctx: ExecuteContext): Promise<void> {
       [observed.selector.key]: observed.selector.value,
     };
     delete apex.metadata.ownerReferences;
-    await ctx.writer.apply(apex);
+    await ctx.writer.apply(apex as KubeObject);
   }
   await ctx.router.finalize({ canary, spec });
 }

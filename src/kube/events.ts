@@ -1,8 +1,8 @@
 // Kubernetes Events on a Canary (what `kubectl describe canary` shows).
-import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Clock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
+import type { KubeApi } from "./api.ts";
 
 export interface EventTarget {
   apiVersion: string;
@@ -22,36 +22,35 @@ export interface EventRecorder {
 }
 
 export function kubeEventRecorder(
-  kc: KubeConfig,
+  api: KubeApi,
   clock: Clock,
   logger: Logger,
 ): EventRecorder {
-  const core = kc.makeApiClient(CoreV1Api);
   let sequence = 0;
   return {
     async record(target, eventType, reason, message) {
       const now = clock.now();
       const name = `${target.name}.${now.getTime().toString(16)}${(sequence++ % 4096).toString(16)}`;
       try {
-        await core.createNamespacedEvent({
-          namespace: target.namespace,
-          body: {
-            metadata: { name, namespace: target.namespace },
-            involvedObject: {
-              apiVersion: target.apiVersion,
-              kind: target.kind,
-              name: target.name,
-              namespace: target.namespace,
-              ...(target.uid ? { uid: target.uid } : {}),
-            },
-            type: eventType,
-            reason,
-            message: message.slice(0, 1024),
-            source: { component: "siskin" },
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
+        const at = now.toISOString();
+        await api.create({
+          apiVersion: "v1",
+          kind: "Event",
+          metadata: { name, namespace: target.namespace },
+          involvedObject: {
+            apiVersion: target.apiVersion,
+            kind: target.kind,
+            name: target.name,
+            namespace: target.namespace,
+            ...(target.uid ? { uid: target.uid } : {}),
           },
+          type: eventType,
+          reason,
+          message: message.slice(0, 1024),
+          source: { component: "siskin" },
+          firstTimestamp: at,
+          lastTimestamp: at,
+          count: 1,
         });
       } catch (error) {
         // An event that cannot be written must not fail the reconcile; the log keeps the message.

@@ -1,23 +1,18 @@
 // Writes through one narrow port: server-side apply for objects Siskin owns, merge patches for the few
-// fields it changes on user objects, and one merge patch of a Canary's /status per reconcile.
-import {
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
-import { SiskinError } from "../util/errors.ts";
+// fields it changes on user objects, and one merge patch of a Canary's /status per reconcile. Every
+// answer goes back to the caches (onWritten), so the next comparison needs no read.
+import type { KubeApi, KubeObject } from "./api.ts";
+import { statusCodeOf } from "./client/errors.ts";
 
 export const fieldManager = "siskin";
 
 export interface ObjectWriter {
   /** Create or update an object Siskin owns (server-side apply, forced). */
-  apply<T extends KubernetesObject>(object: T): Promise<T>;
+  apply<T extends KubeObject>(object: T): Promise<T>;
   /** Merge-patch some fields of an object (used for the target's replicas). */
-  mergePatch(object: KubernetesObject): Promise<void>;
-  delete(object: KubernetesObject): Promise<void>;
+  mergePatch(object: KubeObject): Promise<void>;
+  /** Deletes an object; one that is already gone is not an error. */
+  delete(object: KubeObject): Promise<void>;
   patchCanaryStatus(
     namespace: string,
     name: string,
@@ -32,39 +27,41 @@ export interface ObjectWriter {
   ): Promise<void>;
 }
 
-export function kubeObjectWriter(kc: KubeConfig): ObjectWriter {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const custom = kc.makeApiClient(CustomObjectsApi);
+const canaryRef = (namespace: string, name: string) => ({
+  apiVersion: "flagger.app/v1beta1",
+  kind: "Canary",
+  namespace,
+  name,
+});
+
+export function kubeObjectWriter(
+  api: KubeApi,
+  onWritten: (object: Record<string, unknown>) => void = () => {},
+): ObjectWriter {
+  const refOf = (object: KubeObject) => ({
+    apiVersion: object.apiVersion ?? "",
+    kind: object.kind ?? "",
+    namespace: object.metadata?.namespace ?? "",
+    name: object.metadata?.name ?? "",
+  });
+  const written = <T>(answer: T): T => {
+    if (answer && typeof answer === "object")
+      onWritten(answer as Record<string, unknown>);
+    return answer;
+  };
   return {
-    apply: (object) =>
-      wrap(`apply ${describe(object)}`, () =>
-        objects.patch(
-          object,
-          undefined,
-          undefined,
-          fieldManager,
-          true,
-          PatchStrategy.ServerSideApply,
-        ),
-      ),
+    apply: async (object) => written(await api.apply(object, fieldManager)),
     mergePatch: async (object) => {
-      await wrap(`patch ${describe(object)}`, () =>
-        objects.patch(
-          object,
-          undefined,
-          undefined,
-          fieldManager,
-          undefined,
-          PatchStrategy.MergePatch,
-        ),
-      );
+      const body = { ...object };
+      delete body.apiVersion;
+      delete body.kind;
+      written(await api.patch(refOf(object), body, "merge", { fieldManager }));
     },
     delete: async (object) => {
       try {
-        await objects.delete(object);
+        await api.delete(refOf(object));
       } catch (error) {
-        if (statusCode(error) !== 404)
-          throw toSiskinError(`delete ${describe(object)}`, error);
+        if (statusCodeOf(error) !== 404) throw error;
       }
     },
     setCanaryFinalizers: async (
@@ -73,90 +70,27 @@ export function kubeObjectWriter(kc: KubeConfig): ObjectWriter {
       resourceVersion,
       finalizers,
     ) => {
-      await wrap(`update finalizers of canary ${namespace}/${name}`, () =>
-        custom.patchNamespacedCustomObject(
+      written(
+        await api.patch(
+          canaryRef(namespace, name),
           {
-            group: "flagger.app",
-            version: "v1beta1",
-            plural: "canaries",
-            namespace,
-            name,
-            body: {
-              metadata: {
-                ...(resourceVersion ? { resourceVersion } : {}),
-                finalizers,
-              },
+            metadata: {
+              ...(resourceVersion ? { resourceVersion } : {}),
+              finalizers,
             },
           },
-          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+          "merge",
+          { fieldManager },
         ),
       );
     },
     patchCanaryStatus: async (namespace, name, status) => {
-      await wrap(`update status of canary ${namespace}/${name}`, () =>
-        custom.patchNamespacedCustomObjectStatus(
-          {
-            group: "flagger.app",
-            version: "v1beta1",
-            plural: "canaries",
-            namespace,
-            name,
-            body: { status },
-          },
-          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-        ),
+      written(
+        await api.patch(canaryRef(namespace, name), { status }, "merge", {
+          subresource: "status",
+          fieldManager,
+        }),
       );
     },
   };
-}
-
-function describe(object: KubernetesObject): string {
-  return `${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
-}
-
-export function statusCode(error: unknown): number | undefined {
-  if (
-    typeof error === "object" &&
-    error !== null &&
-    "code" in error &&
-    typeof error.code === "number"
-  )
-    return error.code;
-  return undefined;
-}
-
-function toSiskinError(what: string, error: unknown): SiskinError {
-  const code = statusCode(error);
-  const body =
-    typeof error === "object" && error !== null && "body" in error
-      ? String(error.body)
-      : String(error);
-  const detail = (() => {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  })();
-  if (code === 404)
-    return new SiskinError("NOT_FOUND", `${what}: not found`, { cause: error });
-  if (code === 409)
-    return new SiskinError("KUBE_CONFLICT", `${what}: conflict, will retry`, {
-      cause: error,
-      retriable: true,
-    });
-  const retriable = code === undefined || code >= 500 || code === 429;
-  return new SiskinError(
-    "KUBE_API",
-    `${what} failed (${code ?? "no response"}): ${detail}`,
-    { cause: error, retriable },
-  );
-}
-
-async function wrap<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toSiskinError(what, error);
-  }
 }

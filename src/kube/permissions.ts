@@ -11,59 +11,64 @@ export interface Permission {
   namespaced?: boolean;
 }
 
+// Reflectors list and watch every resource they cache and GET the objects a Canary uses (reflector.ts:
+// fetchWithRetry), so "get" goes with "list, watch" for those.
+const cached = (kind: string): string =>
+  `src/controller/caches.ts: path(${kind})`;
+
 export const permissions: Permission[] = [
   {
     apiGroup: "flagger.app",
     resources: ["canaries"],
-    verbs: ["list", "watch", "patch"],
+    verbs: ["get", "list", "watch", "patch"],
     usedBy: [
-      'src/controller/caches.ts: listFlagger<Canary & KubernetesObject>("canaries")',
-      "src/kube/objects.ts: custom.patchNamespacedCustomObject(", // finalizers
+      cached('"flagger.app/v1beta1", "Canary"'),
+      "src/kube/objects.ts: setCanaryFinalizers: async", // finalizers (merge patch)
     ],
   },
   {
     apiGroup: "flagger.app",
     resources: ["canaries/status"],
     verbs: ["patch"],
-    usedBy: ["src/kube/objects.ts: custom.patchNamespacedCustomObjectStatus("],
+    usedBy: ['src/kube/objects.ts: subresource: "status"'],
   },
   {
     apiGroup: "flagger.app",
     resources: ["metrictemplates", "alertproviders"],
-    verbs: ["list", "watch"],
+    verbs: ["get", "list", "watch"],
     usedBy: [
-      'src/controller/caches.ts: listFlagger<FlaggerObject>("metrictemplates")',
-      'src/controller/caches.ts: listFlagger<FlaggerObject>("alertproviders")',
+      cached('"flagger.app/v1beta1", "MetricTemplate"'),
+      cached('"flagger.app/v1beta1", "AlertProvider"'),
     ],
   },
   {
     apiGroup: "apps",
     resources: ["deployments"],
     // create: server-side apply of an object that does not exist yet is authorized as create.
-    verbs: ["list", "watch", "create", "patch"],
+    verbs: ["get", "list", "watch", "create", "patch"],
     usedBy: [
-      "src/controller/caches.ts: apps.listNamespacedDeployment(",
-      "src/controller/execute.ts: primaryDeployment(",
-      "src/controller/execute.ts: ctx.writer.mergePatch(",
+      cached('"apps/v1", "Deployment"'),
+      "src/controller/workload-actions.ts: primaryDeployment(",
+      "src/controller/workload-actions.ts: ctx.writer.mergePatch(",
     ],
   },
   {
     apiGroup: "autoscaling",
     resources: ["horizontalpodautoscalers"],
-    verbs: ["list", "watch", "create", "patch"],
+    verbs: ["get", "list", "watch", "create", "patch"],
     usedBy: [
-      "src/controller/caches.ts: autoscaling.listNamespacedHorizontalPodAutoscaler(",
-      "src/controller/execute.ts: writer.apply(primaryHpa(",
+      cached('"autoscaling/v2", "HorizontalPodAutoscaler"'),
+      "src/controller/workload-actions.ts: primaryHpa(canary, hpa.object",
     ],
   },
   {
     apiGroup: "",
     resources: ["configmaps", "secrets"],
-    verbs: ["list", "watch", "create", "patch"],
+    verbs: ["get", "list", "watch", "create", "patch"],
     usedBy: [
-      "src/controller/caches.ts: core.listNamespacedConfigMap(",
-      "src/controller/caches.ts: core.listNamespacedSecret(",
-      "src/controller/execute.ts: configCopies(canary, observed.tracked)",
+      cached('"v1", "ConfigMap"'),
+      cached('"v1", "Secret"'),
+      "src/controller/workload-actions.ts: configCopies(canary, observed.tracked)",
     ],
   },
   {
@@ -71,32 +76,33 @@ export const permissions: Permission[] = [
     resources: ["services"],
     verbs: ["create", "patch"],
     usedBy: [
-      "src/controller/execute.ts: services(canary, spec, observed.selector)",
+      "src/controller/workload-actions.ts: services(canary, spec, observed.selector)",
     ],
   },
   {
     apiGroup: "",
     resources: ["events"],
     verbs: ["create"],
-    usedBy: ["src/kube/events.ts: core.createNamespacedEvent("],
+    usedBy: ['src/kube/events.ts: kind: "Event"'],
   },
   {
     apiGroup: "gloo.solo.io",
     resources: ["upstreams"],
-    verbs: ["get", "create", "patch", "delete"],
+    verbs: ["get", "list", "watch", "create", "patch", "delete"],
     usedBy: [
-      "src/routers/gloo.ts: custom.getNamespacedCustomObject(", // upstreamRef
+      cached('"gloo.solo.io/v1", "Upstream"'),
       'src/routers/gloo.ts: upstream(ctx, "canary", settings)',
-      "src/routers/gloo.ts: writer.delete(",
+      "src/routers/gloo.ts: deps.remove(",
     ],
   },
   {
     apiGroup: "gateway.solo.io",
     resources: ["routetables"],
-    verbs: ["create", "patch", "delete"],
+    verbs: ["get", "list", "watch", "create", "patch", "delete"],
     usedBy: [
+      cached('"gateway.solo.io/v1", "RouteTable"'),
       "src/routers/gloo.ts: routeTable(ctx, weights)",
-      "src/routers/gloo.ts: writer.delete(",
+      "src/routers/gloo.ts: deps.remove(",
     ],
   },
   {
@@ -104,9 +110,9 @@ export const permissions: Permission[] = [
     resources: ["leases"],
     verbs: ["get", "create", "update"],
     usedBy: [
-      "src/kube/leader.ts: this.api.readNamespacedLease(",
-      "src/kube/leader.ts: this.api.createNamespacedLease(",
-      "src/kube/leader.ts: this.api.replaceNamespacedLease(",
+      "src/kube/leader.ts: this.o.api.get<V1Lease>(",
+      "src/kube/leader.ts: this.o.api.create(",
+      "src/kube/leader.ts: this.o.api.replace(",
     ],
     namespaced: true,
   },

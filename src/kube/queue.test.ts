@@ -1,24 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../util/clock.ts";
+import { FakeClock } from "../../dev/testing/fake-clock.ts";
 import { WorkQueue } from "./queue.ts";
-
-/** A clock whose timers fire only when the test advances it. */
-class FakeClock implements Clock {
-  private t = 0;
-  private timers: { at: number; fn: () => void; live: boolean }[] = [];
-  now = (): Date => new Date(this.t);
-  setTimer = (ms: number, fn: () => void): (() => void) => {
-    const timer = { at: this.t + ms, fn, live: true };
-    this.timers.push(timer);
-    return () => void (timer.live = false);
-  };
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.live && x.at <= this.t);
-    this.timers = this.timers.filter((x) => !due.includes(x));
-    due.forEach((x) => x.fn());
-  }
-}
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -62,7 +44,12 @@ describe("WorkQueue", () => {
         if (fail) throw new Error("conflict");
         return { requeueAfterMs: 10_000 };
       },
-      { clock, concurrency: 1, baseBackoffMs: 500 },
+      {
+        clock,
+        concurrency: 1,
+        retry: { baseMs: 500, maxMs: 60_000, jitter: 0.5 },
+        random: () => 0, // no jitter here; the next test checks it
+      },
     );
     queue.add("k");
     await flush();
@@ -79,6 +66,46 @@ describe("WorkQueue", () => {
     clock.advance(10_000);
     await flush();
     expect(runs).toEqual([0, 500, 1500, 11_500]);
+  });
+
+  it("spreads retries with jitter from the shared backoff policy", async () => {
+    const clock = new FakeClock();
+    const runs: number[] = [];
+    const queue = new WorkQueue(
+      async () => {
+        runs.push(clock.now().getTime());
+        throw new Error("conflict");
+      },
+      {
+        clock,
+        concurrency: 1,
+        retry: { baseMs: 1000, maxMs: 60_000, jitter: 0.5 },
+        random: () => 1, // the largest spread: +50 %
+      },
+    );
+    queue.add("k");
+    await flush();
+    clock.advance(1499);
+    await flush();
+    expect(runs).toEqual([0]);
+    clock.advance(1);
+    await flush();
+    expect(runs).toEqual([0, 1500]);
+  });
+
+  it("forgets a key: its timer and backoff are dropped", async () => {
+    const clock = new FakeClock();
+    const runs: number[] = [];
+    const queue = new WorkQueue(async () => void runs.push(1), {
+      clock,
+      concurrency: 1,
+    });
+    queue.addAfter("k", 1000);
+    queue.forget("k");
+    clock.advance(5000);
+    await flush();
+    expect(runs).toEqual([]);
+    expect(clock.pending).toBe(0);
   });
 
   it("keeps the earlier timer when a later one is asked for", async () => {

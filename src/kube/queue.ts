@@ -1,6 +1,8 @@
 // A key-based work queue in the client-go style: keys ("ns/name"), not events, are queued; duplicates
 // coalesce; one reconcile per key runs at a time; a key that changes while it is being processed is
 // processed once more afterwards; failures back off per key.
+import type { QueueMetrics } from "../telemetry/runtime-metrics.ts";
+import { backoffDelay, type BackoffPolicy } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 
 export type Reconcile = (
@@ -11,11 +13,22 @@ export interface WorkQueueOptions {
   clock: Clock;
   /** How many different keys may be reconciled at once. */
   concurrency: number;
-  baseBackoffMs?: number;
-  maxBackoffMs?: number;
+  /** Per-key backoff after failures (default 500 ms doubling to 60 s, 20 % jitter). */
+  retry?: BackoffPolicy;
+  random?: () => number;
   /** Called when a reconcile throws; returns whether to retry with backoff. */
   onError?: (key: string, error: unknown) => boolean;
+  metrics?: QueueMetrics;
 }
+
+const defaultRetry: BackoffPolicy = { baseMs: 500, maxMs: 60_000, jitter: 0.2 };
+const noMetrics: QueueMetrics = {
+  added: () => {},
+  depth: () => {},
+  waited: () => {},
+  worked: () => {},
+  retried: () => {},
+};
 
 export class WorkQueue {
   private readonly pending: string[] = [];
@@ -30,13 +43,16 @@ export class WorkQueue {
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  private readonly options: Required<Omit<WorkQueueOptions, "onError">> &
-    Pick<WorkQueueOptions, "onError">;
+  /** When each queued key was added, for the queue-latency metric. */
+  private readonly addedAt = new Map<string, number>();
+  private readonly options: WorkQueueOptions;
+  private readonly metrics: QueueMetrics;
   private readonly reconcile: Reconcile;
 
   constructor(reconcile: Reconcile, options: WorkQueueOptions) {
     this.reconcile = reconcile;
-    this.options = { baseBackoffMs: 500, maxBackoffMs: 60_000, ...options };
+    this.options = options;
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   /** Queue a key now. */
@@ -49,6 +65,9 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.pending.push(key);
+    this.addedAt.set(key, this.options.clock.now().getTime());
+    this.metrics.added();
+    this.metrics.depth(this.pending.length);
     this.pump();
   }
 
@@ -93,6 +112,10 @@ export class WorkQueue {
     ) {
       const key = this.pending.shift() as string;
       this.queued.delete(key);
+      const now = this.options.clock.now().getTime();
+      this.metrics.waited((now - (this.addedAt.get(key) ?? now)) / 1000);
+      this.addedAt.delete(key);
+      this.metrics.depth(this.pending.length);
       this.active.add(key);
       this.running++;
       void this.process(key);
@@ -101,6 +124,7 @@ export class WorkQueue {
 
   private async process(key: string): Promise<void> {
     let retryAfter: number | undefined;
+    const started = this.options.clock.now().getTime();
     try {
       const result = await this.reconcile(key);
       this.failures.delete(key);
@@ -111,12 +135,17 @@ export class WorkQueue {
       if (retry) {
         const failures = (this.failures.get(key) ?? 0) + 1;
         this.failures.set(key, failures);
-        retryAfter = Math.min(
-          this.options.maxBackoffMs,
-          this.options.baseBackoffMs * 2 ** (failures - 1),
+        retryAfter = backoffDelay(
+          failures,
+          this.options.retry ?? defaultRetry,
+          this.options.random,
         );
+        this.metrics.retried();
       }
     } finally {
+      this.metrics.worked(
+        (this.options.clock.now().getTime() - started) / 1000,
+      );
       this.active.delete(key);
       this.running--;
       if (this.dirty.delete(key)) this.add(key);

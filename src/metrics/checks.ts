@@ -34,6 +34,8 @@ export interface CheckContext extends TemplateLookups {
   /** Provider for built-in metrics and inline queries (the spec's metricsServer). */
   prometheus: MetricProvider;
   timeoutMs: number;
+  /** Runs one provider call within that provider's concurrency bound (default: unbounded). */
+  bounded?: <T>(provider: string, work: () => Promise<T>) => Promise<T>;
 }
 
 /** A metric's MetricTemplate and a provider built from it with the credentials of its Secret. */
@@ -73,12 +75,13 @@ export function templateSource(
 function source(
   metric: ResolvedMetric,
   ctx: CheckContext,
-): { query: string; provider: MetricProvider } {
+): { query: string; provider: MetricProvider; providerKey: string } {
   const ref = metric.templateRef;
   if (!ref)
     return {
       query: metric.query ?? builtinQuery(metric, ctx),
       provider: ctx.prometheus,
+      providerKey: `prometheus ${ctx.spec.metricsServer}`,
     };
   const { template, provider } = templateSource(
     metric,
@@ -94,7 +97,8 @@ function source(
     metric,
     templateName,
   });
-  return { query, provider };
+  const where = template.provider.address ?? template.provider.region ?? "";
+  return { query, provider, providerKey: `${template.provider.type} ${where}` };
 }
 
 function builtinQuery(metric: ResolvedMetric, ctx: CheckContext): string {
@@ -126,11 +130,12 @@ export async function runCheck(
   };
   let query: string | undefined;
   try {
-    const { query: rendered, provider } = source(metric, ctx);
+    const { query: rendered, provider, providerKey } = source(metric, ctx);
     query = rendered;
-    const value = await provider.query(
-      rendered,
-      AbortSignal.timeout(ctx.timeoutMs),
+    const bounded = ctx.bounded ?? ((_key, work) => work());
+    // The timeout starts when the call does, not while it waits for its provider's bound.
+    const value = await bounded(providerKey, () =>
+      provider.query(rendered, AbortSignal.timeout(ctx.timeoutMs)),
     );
     return judge(metric.name, value, range, query);
   } catch (error) {

@@ -1,12 +1,6 @@
 // Gloo Edge: two Upstreams (primary, canary) and a RouteTable that splits traffic between them by weight.
 // The user's VirtualService delegates to the RouteTable; Siskin never edits the VirtualService.
-import {
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
-import type { ObjectWriter } from "../kube/objects.ts";
-import { statusCode } from "../kube/objects.ts";
+import type { KubeObject } from "../kube/api.ts";
 import {
   canaryServiceName,
   ownedBy,
@@ -14,7 +8,7 @@ import {
 } from "../workloads/names.ts";
 import { SiskinError } from "../util/errors.ts";
 import { abTestRoutes, weightedRoute } from "./gloo-routes.ts";
-import type { Router, RouterContext, Weights } from "./types.ts";
+import type { Router, RouterContext, RouterDeps, Weights } from "./types.ts";
 
 export const upstreamName = (
   ns: string,
@@ -46,42 +40,26 @@ const discoveryFields = new Set([
   "discoveryMetadata",
 ]);
 
-type Upstream = KubernetesObject & { spec: Record<string, unknown> };
-type RouteTable = KubernetesObject & {
+type Upstream = KubeObject & { spec: Record<string, unknown> };
+type RouteTable = KubeObject & {
   spec: { routes: Record<string, unknown>[] };
 };
 
-export function glooRouter(kc: KubeConfig, writer: ObjectWriter): Router {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-
-  async function upstreamSettings(
-    ctx: RouterContext,
-  ): Promise<Record<string, unknown>> {
+export function glooRouter(deps: RouterDeps): Router {
+  /** The upstreamRef's settings, from the cache (observe has checked that it exists). */
+  function upstreamSettings(ctx: RouterContext): Record<string, unknown> {
     const ref = ctx.canary.spec.upstreamRef;
     if (!ref) return {};
     const namespace = ref.namespace ?? ctx.canary.metadata.namespace;
-    try {
-      const upstream = (await custom.getNamespacedCustomObject({
-        group: "gloo.solo.io",
-        version: "v1",
-        plural: "upstreams",
-        namespace,
-        name: ref.name,
-      })) as Upstream;
-      return Object.fromEntries(
-        Object.entries(upstream.spec ?? {}).filter(
-          ([k]) => !discoveryFields.has(k),
-        ),
+    const spec = deps.lookupUpstream(namespace, ref.name);
+    if (!spec)
+      throw new SiskinError(
+        "INVALID_SPEC",
+        `spec.upstreamRef: Upstream ${namespace}/${ref.name} not found; create it or remove upstreamRef`,
       );
-    } catch (error) {
-      if (statusCode(error) === 404) {
-        throw new SiskinError(
-          "INVALID_SPEC",
-          `spec.upstreamRef: Upstream ${namespace}/${ref.name} not found; create it or remove upstreamRef`,
-        );
-      }
-      throw error;
-    }
+    return Object.fromEntries(
+      Object.entries(spec).filter(([k]) => !discoveryFields.has(k)),
+    );
   }
 
   function upstream(
@@ -145,20 +123,23 @@ export function glooRouter(kc: KubeConfig, writer: ObjectWriter): Router {
 
   return {
     async setRoutes(ctx, weights) {
-      const settings = await upstreamSettings(ctx);
-      await writer.apply(upstream(ctx, "primary", settings));
-      await writer.apply(upstream(ctx, "canary", settings));
-      await writer.apply(routeTable(ctx, weights));
+      const settings = upstreamSettings(ctx);
+      // Only what differs from the cache is written: an idle fleet costs no requests.
+      await deps.ensure([
+        upstream(ctx, "primary", settings),
+        upstream(ctx, "canary", settings),
+        routeTable(ctx, weights),
+      ]);
     },
     async finalize(ctx) {
       const ns = ctx.canary.metadata.namespace;
-      await writer.delete({
+      await deps.remove({
         apiVersion: "gateway.solo.io/v1",
         kind: "RouteTable",
         metadata: { name: ctx.spec.apexName, namespace: ns },
       });
       for (const role of ["primary", "canary"] as const) {
-        await writer.delete({
+        await deps.remove({
           apiVersion: "gloo.solo.io/v1",
           kind: "Upstream",
           metadata: {

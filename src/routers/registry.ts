@@ -1,11 +1,9 @@
 // Routers by provider name. Unknown names fail validation with this list.
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { ObjectWriter } from "../kube/objects.ts";
 import { glooRouter } from "./gloo.ts";
 import { kubernetesRouter } from "./kubernetes.ts";
-import type { Router } from "./types.ts";
+import type { Router, RouterDeps } from "./types.ts";
 
-export type RouterFactory = (kc: KubeConfig, writer: ObjectWriter) => Router;
+export type RouterFactory = (deps: RouterDeps) => Router;
 
 export const routers = {
   gloo: glooRouter,

@@ -1,4 +1,5 @@
 import type { Canary } from "../api/canary.ts";
+import type { KubeObject } from "../kube/api.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 
 /** Absolute weights; primary + canary = 100. */
@@ -21,4 +22,17 @@ export interface Router {
   setRoutes(ctx: RouterContext, weights: Weights): Promise<void>;
   /** Remove the provider's objects (revertOnDeletion). */
   finalize(ctx: RouterContext): Promise<void>;
+}
+
+/** What a router may use: writes that skip objects already as desired, deletes, cached Upstreams. */
+export interface RouterDeps {
+  /** Applies each object unless the cache already holds every field it sets. */
+  ensure(objects: KubeObject[]): Promise<void>;
+  /** Deletes an object; one already gone is fine. */
+  remove(object: KubeObject): Promise<void>;
+  /** A user's Upstream spec (upstreamRef) from the cache. */
+  lookupUpstream(
+    namespace: string,
+    name: string,
+  ): Record<string, unknown> | undefined;
 }

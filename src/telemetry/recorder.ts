@@ -1,5 +1,14 @@
-// The one owner of every self-metric, with Flagger's names so existing dashboards and alerts work.
+// The one owner of every self-metric: Flagger's names for canaries, so existing dashboards and alerts
+// work, and controller-runtime's and client-go's names for the operator itself (runtime-metrics.ts).
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { RuntimeMetrics } from "./runtime-metrics.ts";
+
+/** The phase fields recordCanary reads. */
+interface PhaseStatus {
+  phase?: string;
+  canaryWeight?: number;
+  canaryRevisionStart?: string;
+}
 
 export type CanaryRef = {
   name: string;
@@ -8,6 +17,8 @@ export type CanaryRef = {
 
 export class Recorder {
   readonly registry: Registry;
+  /** Work queue, reconciles, API requests, watch restarts, process. */
+  readonly runtime: RuntimeMetrics;
   private readonly info: Gauge;
   private readonly total: Gauge;
   private readonly status: Gauge;
@@ -19,6 +30,7 @@ export class Recorder {
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
+    this.runtime = new RuntimeMetrics(registry);
     const registers = [registry];
     this.info = new Gauge({
       name: "flagger_info",
@@ -69,6 +81,40 @@ export class Recorder {
       labelNames: ["name", "namespace"],
       registers,
     });
+  }
+
+  timeReconcile<T>(work: () => Promise<T>): Promise<T> {
+    return this.runtime.timeReconcile(work);
+  }
+
+  /** After a reconcile: status, weights, counts and, at the end of a run, its duration. */
+  recordCanary(
+    canary: { metadata: { name: string; namespace: string } },
+    before: PhaseStatus,
+    after: PhaseStatus,
+    target: string,
+    canariesInNamespace: number,
+    now: Date,
+  ): void {
+    const ref = {
+      name: canary.metadata.name,
+      namespace: canary.metadata.namespace,
+    };
+    this.setTotal(ref.namespace, canariesInNamespace);
+    this.setStatus(ref, after.phase);
+    const weight = after.canaryWeight ?? 0;
+    this.setWeights(ref, `${target}-primary`, 100 - weight, weight);
+    if (before.phase === after.phase) return;
+    if (after.phase === "Succeeded") this.countSuccess(ref);
+    if (after.phase === "Failed") this.countFailure(ref);
+    if (
+      (after.phase === "Succeeded" || after.phase === "Failed") &&
+      after.canaryRevisionStart
+    )
+      this.observeDuration(
+        ref,
+        (now.getTime() - Date.parse(after.canaryRevisionStart)) / 1000,
+      );
   }
 
   setInfo(version: string, meshProvider: string): void {

@@ -5,11 +5,14 @@ import axios from "axios";
 import type { CanaryWebhook, WebhookType } from "../api/canary.ts";
 import type { HookResult } from "../analysis/types.ts";
 import { hookType } from "../analysis/hooks.ts";
+import { backoffDelay, sleep } from "../util/backoff.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 import { parseDuration } from "../util/durations.ts";
 import { errorMessage } from "../util/errors.ts";
 
 const defaultHookTimeoutMs = 10_000;
-const retryDelayMs = 1000;
+/** Retries wait 1 s, then 2 s, ... (with jitter), on the injected clock. */
+const retryPolicy = { baseMs: 1000, maxMs: 10_000, jitter: 0.2 };
 const maxBodyChars = 300;
 
 export interface HookPayload {
@@ -69,6 +72,7 @@ async function attempt(
 export async function callWebhook(
   hook: CanaryWebhook,
   payload: HookPayload,
+  clock: Clock = systemClock,
 ): Promise<HookResult> {
   const timeoutMs =
     (hook.timeout ? parseDuration(hook.timeout) : undefined) ??
@@ -76,7 +80,7 @@ export async function callWebhook(
   const tries = 1 + (hook.retries ?? 0);
   let result: Omit<HookResult, "name" | "type"> = { ok: false, message: "" };
   for (let i = 0; i < tries; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, retryDelayMs));
+    if (i > 0) await sleep(clock, backoffDelay(i, retryPolicy));
     result = await attempt(
       hook,
       { ...payload, metadata: { ...hook.metadata, ...payload.metadata } },
@@ -93,11 +97,12 @@ export async function callWebhooks(
   hooks: readonly CanaryWebhook[],
   types: readonly WebhookType[],
   payload: HookPayload,
+  clock: Clock = systemClock,
 ): Promise<HookResult[]> {
   const results: HookResult[] = [];
   for (const hook of hooks) {
     if (!types.includes(hookType(hook))) continue;
-    results.push(await callWebhook(hook, payload));
+    results.push(await callWebhook(hook, payload, clock));
   }
   return results;
 }

@@ -36,11 +36,10 @@ afterAll(async () => {
 async function scenario(prefix: string): Promise<Scenario> {
   const s = await startScenario(prefix, prometheus.url);
   scenarios.push(s);
-  exporter.setTraffic(`${s.ns}-podinfo-canaryupstream-9898_${s.ns}`, {
-    rps: 20,
-    errorRate: 0,
-    latencyMs: 10,
-  });
+  const cluster = `${s.ns}-podinfo-canaryupstream-9898_${s.ns}`;
+  exporter.setTraffic(cluster, { rps: 20, errorRate: 0, latencyMs: 10 });
+  // The release's checks need data: wait until Prometheus has it rather than hope it will in time.
+  await prometheus.waitForTraffic(cluster);
   return s;
 }
 

@@ -38,8 +38,8 @@ export async function createTestNamespace(
 export interface EventuallyOptions {
   timeoutMs?: number;
   intervalMs?: number;
-  /** What is being waited for, for the failure message. */
-  what?: string;
+  /** What is being waited for, for the failure message (a function is asked at the failure). */
+  what?: string | (() => string);
 }
 
 /**
@@ -65,7 +65,7 @@ export async function eventually<T>(
       const detail =
         lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${options.what ?? "a condition"}${detail}`,
+        `timed out after ${timeoutMs} ms waiting for ${(typeof options.what === "function" ? options.what() : options.what) ?? "a condition"}${detail}`,
       );
     }
     await sleep(options.intervalMs ?? 200);

@@ -41,10 +41,15 @@ export async function startScenario(
     api,
     operator,
     waitForPhase: async (phase, timeoutMs = 60_000, name = "podinfo") => {
-      await eventually(async () => (await api.status(name)).phase === phase, {
-        timeoutMs,
-        what: `canary ${name} phase ${phase} (operator log:\n${operator.logTail(8)})`,
-      });
+      let last: { phase?: string; message?: string } = {};
+      await eventually(
+        async () => (last = await api.status(name)).phase === phase,
+        {
+          timeoutMs,
+          what: () =>
+            `canary ${name} phase ${phase}; it is ${last.phase}: ${last.message} (operator log:\n${operator.logTail(8)})`,
+        },
+      );
     },
     dispose: async () => {
       await operator.stop();

@@ -1,0 +1,20 @@
+// Reasons of the Canary's Events and of its Promoted condition, named once (kubectl describe, alerts
+// and tests read them). Flagger gives every step the reason Synced; Siskin keeps that and adds its own.
+export const eventReasons = {
+  /** Each step of a run (Flagger's reason for all of them). */
+  synced: "Synced",
+  metricCheckFailed: "MetricCheckFailed",
+  webhookFailed: "WebhookFailed",
+  invalidSpec: "InvalidSpec",
+  providerReachable: "ProviderReachable",
+  providerUnreachable: "ProviderUnreachable",
+} as const;
+
+export type EventReason = (typeof eventReasons)[keyof typeof eventReasons];
+
+/** The Promoted condition's reason is the phase, or this when the spec cannot run. */
+export const conditionReasons = {
+  invalidSpec: "InvalidSpec",
+} as const;
+
+export const promotedCondition = "Promoted";

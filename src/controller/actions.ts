@@ -1,0 +1,95 @@
+// Every action of the decision core is carried out here, in one exhaustive switch (ESLint's
+// switch-exhaustiveness-check and the compiler fail the build if a new Action type is not handled).
+// Workload and routing actions run before the status write; announcements after it.
+import type { Action } from "../analysis/types.ts";
+import type { KubeObject } from "../kube/api.ts";
+import type { ObjectWriter } from "../kube/objects.ts";
+import { isStub } from "../kube/reflector.ts";
+import { covers } from "../util/covers.ts";
+import {
+  recordEvent,
+  runHooksAfterStatus,
+  sendNotification,
+  type AnnounceContext,
+} from "./announce.ts";
+import type { Caches } from "./caches.ts";
+import {
+  applyPrimary,
+  revert,
+  scaleTarget,
+  type ExecuteContext,
+} from "./workload-actions.ts";
+
+export type ActionTiming = "beforeStatus" | "afterStatus";
+
+/** What carrying out any action may need. */
+export type ActionContext = ExecuteContext & AnnounceContext;
+
+/** Changes to the cluster come before the status that records them; announcements after it. */
+export function timingOf(action: Action): ActionTiming {
+  switch (action.type) {
+    case "ensurePrimary":
+    case "promote":
+    case "setRoutes":
+    case "scaleTarget":
+    case "revert":
+      return "beforeStatus";
+    case "event":
+    case "notify":
+    case "runHooks":
+      return "afterStatus";
+  }
+}
+
+export async function carryOut(
+  action: Action,
+  ctx: ActionContext,
+): Promise<void> {
+  switch (action.type) {
+    case "ensurePrimary":
+    case "promote":
+      return applyPrimary(ctx);
+    case "setRoutes":
+      return ctx.router.setRoutes(
+        { canary: ctx.canary, spec: ctx.spec },
+        action,
+      );
+    case "scaleTarget":
+      return scaleTarget(ctx, action.to);
+    case "revert":
+      return revert(ctx);
+    case "event":
+      return recordEvent(ctx, action);
+    case "notify":
+      return sendNotification(ctx, action);
+    case "runHooks":
+      return runHooksAfterStatus(ctx, action);
+  }
+}
+
+/**
+ * Applies each object unless the cache already holds every field it sets (server defaults and other
+ * managers' fields are ignored). Kinds the operator does not watch are always applied.
+ */
+export function ensureWith(
+  caches: Caches,
+  writer: ObjectWriter,
+): (objects: KubeObject[]) => Promise<void> {
+  return async (objects) => {
+    for (const object of objects) {
+      const held = caches
+        .storeOf(object.kind ?? "")
+        ?.get(object.metadata?.name ?? "", object.metadata?.namespace ?? "");
+      if (held && !isStub(held) && covers(held, comparable(object))) continue;
+      await writer.apply(object);
+    }
+  };
+}
+
+/** What to compare: everything but apiVersion and kind (lists of a kind leave them out). */
+function comparable(object: KubeObject): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...object };
+  delete rest.apiVersion;
+  delete rest.kind;
+  return rest;
+}

@@ -1,0 +1,36 @@
+// What a reconcile needs from the rest of the operator, built once in main.ts. A module of its own so
+// the controller's modules depend on it and not on each other (no import cycle through the reconciler).
+import type { OperatorConfig } from "../config/flags.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { ObjectWriter } from "../kube/objects.ts";
+import type { MetricProvider } from "../metrics/types.ts";
+import type { Notifier } from "../notify/types.ts";
+import type { RouterName } from "../routers/registry.ts";
+import type { Router } from "../routers/types.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import type { Recorder } from "../telemetry/recorder.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Announcer } from "./announcer.ts";
+import type { Caches } from "./caches.ts";
+import type { Semaphores, StepObservations } from "./step-observations.ts";
+
+export interface ReconcilerDeps {
+  caches: Caches;
+  writer: ObjectWriter;
+  events: EventRecorder;
+  routerFor: (name: RouterName) => Router;
+  prometheusFor: (address: string) => MetricProvider;
+  /** The operator-wide notifier (--slack-url, --msteams-url), if any. */
+  notifier: Notifier | undefined;
+  recorder: Recorder;
+  clock: Clock;
+  logger: Logger;
+  config: Readonly<OperatorConfig>;
+  knownProviders: readonly string[];
+  /** Checks and hooks of analysis steps, gathered beside the workers. */
+  steps: StepObservations;
+  /** Bounds calls per metrics provider and per webhook host. */
+  outbound: Semaphores;
+  /** Events, notifications and hooks after the status write, in order per Canary. */
+  announcer: Announcer;
+}

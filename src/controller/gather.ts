@@ -1,0 +1,82 @@
+// The observations an analysis step gathers from outside the cluster: webhook answers and metric
+// verdicts. They are gathered beside the reconcile workers (StepObservations) and bounded per webhook
+// host and per metrics provider (Semaphores).
+import type { Canary, WebhookType } from "../api/canary.ts";
+import type { ResolvedSpec } from "../api/resolve.ts";
+import type { DecideInput, HookResult } from "../analysis/types.ts";
+import { runChecks } from "../metrics/checks.ts";
+import { callWebhook } from "../webhooks/call.ts";
+import { hookType } from "../analysis/hooks.ts";
+import type { ReconcilerDeps } from "./deps.ts";
+import { templateLookups } from "./lookups.ts";
+import type { StepResults } from "./step-observations.ts";
+
+export const metricTimeoutMs = 10_000;
+
+/** Identifies the step the results belong to: results for another step are never used. */
+export function stepIdentity(
+  input: DecideInput,
+  hooks: readonly WebhookType[],
+  checks: boolean,
+): string {
+  const s = input.status;
+  return [
+    s.phase,
+    s.lastAppliedSpec,
+    s.lastStepTime,
+    s.canaryWeight,
+    s.iterations,
+    s.failedChecks,
+    input.observations.targetRevision,
+    hooks.join(","),
+    checks,
+  ].join("|");
+}
+
+const origin = (url: string): string => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+};
+
+/** Calls the hooks of `types` in the Canary's order, then runs the checks if asked. */
+export async function gatherStep(
+  deps: ReconcilerDeps,
+  canary: Canary,
+  spec: ResolvedSpec,
+  input: DecideInput,
+  types: readonly WebhookType[],
+  checks: boolean,
+): Promise<Omit<StepResults, "startedAt">> {
+  const { name, namespace } = canary.metadata;
+  const payload = {
+    name,
+    namespace,
+    phase: input.status.phase ?? "Initializing",
+    checksum: input.observations.targetRevision,
+  };
+  const hooks: HookResult[] = [];
+  for (const hook of spec.webhooks) {
+    if (!types.includes(hookType(hook))) continue;
+    hooks.push(
+      await deps.outbound.run(`hook ${origin(hook.url)}`, () =>
+        callWebhook(hook, payload, deps.clock),
+      ),
+    );
+  }
+  if (!checks) return { hooks };
+  const results = await runChecks({
+    name,
+    namespace,
+    spec,
+    prometheus: deps.prometheusFor(spec.metricsServer),
+    timeoutMs: metricTimeoutMs,
+    bounded: (provider, work) => deps.outbound.run(`metrics ${provider}`, work),
+    ...templateLookups(deps.caches),
+  });
+  for (const c of results)
+    deps.recorder.setCheck({ name, namespace }, c.metric, c.verdict, c.value);
+  return { hooks, checks: results };
+}

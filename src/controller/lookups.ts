@@ -1,0 +1,72 @@
+// Reads of what Canaries reference, from the caches: MetricTemplates, Secrets (decoded only when a check
+// or a notification needs them), AlertProviders and a user's Upstream. A stub in the cache (an object
+// not yet held whole) reads as "loading", never as "missing".
+import type { V1Secret } from "@kubernetes/client-node";
+import type {
+  AlertProviderSpec,
+  MetricTemplateSpec,
+} from "../api/templates.ts";
+import { isStub, type StoredObject } from "../kube/reflector.ts";
+import type { TemplateLookups } from "../metrics/checks.ts";
+import type { Caches } from "./caches.ts";
+
+export type Lookup<T> =
+  { state: "ready"; object: T } | { state: "loading" } | { state: "absent" };
+
+/** One object from a store, as ready, loading (only a stub is held yet) or absent. */
+export function lookup<T extends StoredObject>(
+  store: { get(name: string, namespace?: string): T | undefined },
+  namespace: string,
+  name: string,
+): Lookup<T> {
+  const held = store.get(name, namespace);
+  if (!held) return { state: "absent" };
+  if (isStub(held)) return { state: "loading" };
+  return { state: "ready", object: held };
+}
+
+/** MetricTemplates and Secrets for checks and the provider probe. */
+export function templateLookups(caches: Caches): TemplateLookups {
+  return {
+    lookupTemplate: (ns, name) =>
+      (
+        caches.metricTemplates.get(name, ns) as
+          { spec?: MetricTemplateSpec } | undefined
+      )?.spec,
+    lookupSecret: (ns, name) => decodeSecret(caches.secrets.get(name, ns)),
+  };
+}
+
+export function lookupAlertProvider(
+  caches: Caches,
+  namespace: string,
+  name: string,
+): AlertProviderSpec | undefined {
+  return (
+    caches.alertProviders.get(name, namespace) as
+      { spec?: AlertProviderSpec } | undefined
+  )?.spec;
+}
+
+/** A user's Upstream spec (upstreamRef), when held whole. */
+export function lookupUpstream(
+  caches: Caches,
+  namespace: string,
+  name: string,
+): Record<string, unknown> | undefined {
+  const found = caches.upstreams
+    ? lookup(caches.upstreams, namespace, name)
+    : undefined;
+  return found?.state === "ready" ? (found.object.spec ?? {}) : undefined;
+}
+
+/** A Secret's data, base64-decoded; never logged. Undefined while only a stub is held. */
+function decodeSecret(
+  secret: (V1Secret & StoredObject) | undefined,
+): Record<string, string> | undefined {
+  if (!secret || isStub(secret)) return undefined;
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data ?? {}))
+    data[key] = Buffer.from(value, "base64").toString("utf8");
+  return data;
+}

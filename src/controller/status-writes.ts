@@ -1,0 +1,105 @@
+// Writes to the Canary itself: the one status patch of a reconcile, the InvalidSpec status of a spec
+// that cannot run, and the finalizer (added for revertOnDeletion, released when the revert is done).
+import type { Canary, CanaryStatus } from "../api/canary.ts";
+import type { Issue } from "../api/resolve.ts";
+import {
+  conditionReasons,
+  eventReasons,
+  promotedCondition,
+} from "../analysis/reasons.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import { stableStringify } from "../util/hash.ts";
+import type { ReconcilerDeps } from "./deps.ts";
+import { withoutFinalizer } from "./finalizer.ts";
+
+/** Patches the status when it changed; returns whether it wrote. */
+export async function writeStatus(
+  deps: ReconcilerDeps,
+  canary: Canary,
+  next: CanaryStatus,
+): Promise<boolean> {
+  if (stableStringify(next) === stableStringify(canary.status ?? {}))
+    return false;
+  await deps.writer.patchCanaryStatus(
+    canary.metadata.namespace,
+    canary.metadata.name,
+    next,
+  );
+  return true;
+}
+
+/** A spec that cannot run: a condition and one Warning event per distinct problem; nothing else is touched. */
+export async function writeInvalid(
+  deps: ReconcilerDeps,
+  canary: Canary,
+  issues: Issue[],
+  log: Logger,
+): Promise<void> {
+  const message = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+  const status = canary.status ?? {};
+  if (status.message === message) return;
+  log.warn({ issues }, "canary spec is invalid");
+  const now = deps.clock.now().toISOString();
+  await deps.writer.patchCanaryStatus(
+    canary.metadata.namespace,
+    canary.metadata.name,
+    {
+      ...status,
+      phase: status.phase ?? "Initializing",
+      message,
+      observedGeneration: canary.metadata.generation ?? 0,
+      conditions: [
+        {
+          type: promotedCondition,
+          status: "Unknown",
+          reason: conditionReasons.invalidSpec,
+          message,
+          lastUpdateTime: now,
+          lastTransitionTime: now,
+        },
+      ],
+    },
+  );
+  await deps.events.record(
+    {
+      apiVersion: "flagger.app/v1beta1",
+      kind: "Canary",
+      name: canary.metadata.name,
+      namespace: canary.metadata.namespace,
+      ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
+    },
+    "Warning",
+    eventReasons.invalidSpec,
+    message,
+  );
+}
+
+/** Sets the finalizers a live Canary should carry; the reconcile runs again once they are written. */
+export async function writeFinalizers(
+  deps: ReconcilerDeps,
+  canary: Canary,
+  finalizers: string[],
+): Promise<{ requeueAfterMs: number }> {
+  await deps.writer.setCanaryFinalizers(
+    canary.metadata.namespace,
+    canary.metadata.name,
+    canary.metadata.resourceVersion ?? "",
+    finalizers,
+  );
+  return { requeueAfterMs: 0 };
+}
+
+/** Lets the API server finish deleting the Canary (after the revert, or when it cannot be reverted). */
+export async function releaseFinalizer(
+  deps: ReconcilerDeps,
+  canary: Canary,
+): Promise<void> {
+  // No resourceVersion guard: this reconcile's own status write has already moved it on, and the only
+  // change made is to drop Siskin's finalizer from the list.
+  await deps.writer.setCanaryFinalizers(
+    canary.metadata.namespace,
+    canary.metadata.name,
+    undefined,
+    withoutFinalizer(canary),
+  );
+}

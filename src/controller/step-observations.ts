@@ -1,0 +1,118 @@
+// Metric checks and webhook calls run beside the reconcile workers, not inside them: a reconcile that
+// needs them for an analysis step starts them and returns; when they finish, their results are kept
+// for that step and the Canary is queued again, and the next reconcile decides with them. A slow
+// Prometheus or webhook therefore holds no worker, and each step starts when it is due however many
+// canaries are analysing. Calls are bounded per provider (see Semaphores), so one slow backend cannot
+// starve the others. Results live in memory only: after a restart the step simply gathers them again.
+import type { CheckResult } from "../api/canary.ts";
+import type { HookResult } from "../analysis/types.ts";
+import type { Clock } from "../util/clock.ts";
+import { errorMessage } from "../util/errors.ts";
+
+export interface StepResults {
+  hooks: HookResult[];
+  checks?: CheckResult[];
+  /** When gathering started: the step's time, so a step's duration does not push the next one back. */
+  startedAt: Date;
+}
+
+interface Entry {
+  step: string;
+  results?: StepResults;
+}
+
+export class StepObservations {
+  private readonly entries = new Map<string, Entry>();
+  private readonly clock: Clock;
+  private readonly wake: (key: string) => void;
+  private readonly onError: (key: string, error: unknown) => void;
+
+  /** `wake` queues a Canary again once its results are in. */
+  constructor(
+    clock: Clock,
+    wake: (key: string) => void,
+    onError: (key: string, error: unknown) => void,
+  ) {
+    this.clock = clock;
+    this.wake = wake;
+    this.onError = onError;
+  }
+
+  /**
+   * The results for `step` of Canary `key` when they are in (and forgets them: a step uses them once);
+   * otherwise starts gathering them, unless that is already under way, and returns undefined.
+   */
+  resultsFor(
+    key: string,
+    step: string,
+    gather: () => Promise<Omit<StepResults, "startedAt">>,
+  ): StepResults | undefined {
+    const entry = this.entries.get(key);
+    if (entry?.step === step) {
+      if (!entry.results) return undefined; // still gathering
+      this.entries.delete(key);
+      return entry.results;
+    }
+    // A different step (the Canary moved on, or no entry): gather for this one.
+    const fresh: Entry = { step };
+    this.entries.set(key, fresh);
+    const startedAt = this.clock.now();
+    void gather().then(
+      (results) => {
+        if (this.entries.get(key) !== fresh) return; // superseded
+        fresh.results = { ...results, startedAt };
+        this.wake(key);
+      },
+      (error: unknown) => {
+        if (this.entries.get(key) === fresh) this.entries.delete(key);
+        this.onError(key, error);
+        this.wake(key);
+      },
+    );
+    return undefined;
+  }
+
+  /** Drops whatever is kept for a Canary (deleted, or its step no longer needs results). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** How many Canaries are gathering or holding results (a gauge). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Bounded concurrency per key (a provider's address, a webhook's origin). */
+export class Semaphores {
+  private readonly limit: number;
+  private readonly slots = new Map<
+    string,
+    { used: number; waiting: (() => void)[] }
+  >();
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let slot = this.slots.get(key);
+    if (!slot) this.slots.set(key, (slot = { used: 0, waiting: [] }));
+    const s = slot;
+    if (s.used >= this.limit)
+      await new Promise<void>((resolve) => s.waiting.push(resolve));
+    else s.used++;
+    try {
+      return await work();
+    } finally {
+      const next = s.waiting.shift();
+      if (next) next();
+      else {
+        s.used--;
+        if (s.used === 0) this.slots.delete(key);
+      }
+    }
+  }
+}
+
+export const describeFailure = (error: unknown): string => errorMessage(error);
