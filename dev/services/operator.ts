@@ -1,15 +1,22 @@
 // Runs the real operator (node src/main.ts) as a child process, scoped to one namespace, so a test
 // can kill and restart it like a crashing pod.
 import { join } from "node:path";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ComponentProcess, tailOfFile } from "../cluster/process.ts";
 import { repoRoot } from "../cluster/cluster.ts";
 
 export interface OperatorOptions {
   kubeconfig: string;
-  namespace: string;
+  /** Watch one namespace; all when undefined. */
+  namespace: string | undefined;
   metricsServer: string;
+  /** The program to run: src/main.ts (default) or the compiled dist/src/main.js, as the image does. */
+  entry?: string;
+  /** Default 1s, so scenarios run fast. */
+  minAnalysisInterval?: string;
+  /** Default debug. */
+  logLevel?: string;
   slackUrl?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
@@ -41,14 +48,14 @@ export class OperatorProcess {
       "siskin",
       process.execPath,
       [
-        join(repoRoot, "src/main.ts"),
+        o.entry ?? join(repoRoot, "src/main.ts"),
         `--kubeconfig=${o.kubeconfig}`,
-        `--namespace=${o.namespace}`,
+        ...(o.namespace ? [`--namespace=${o.namespace}`] : []),
         "--mesh-provider=gloo",
         `--metrics-server=${o.metricsServer}`,
-        "--min-analysis-interval=1s",
+        `--min-analysis-interval=${o.minAnalysisInterval ?? "1s"}`,
         "--port=0",
-        "--log-level=debug",
+        `--log-level=${o.logLevel ?? "debug"}`,
         "--cluster-name=local-test",
         ...(o.slackUrl
           ? [`--slack-url=${o.slackUrl}`, "--slack-channel=general"]
@@ -74,5 +81,47 @@ export class OperatorProcess {
 
   logTail(lines = 30): string {
     return tailOfFile(this.logPath, lines);
+  }
+
+  /**
+   * The operator's own HTTP address (/metrics, /healthz), read from its "siskin starting" log line
+   * (it listens on a free port). Waits for the line of the current start.
+   */
+  async httpUrl(timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lines = readFileSync(this.logPath, "utf8").trim().split("\n");
+      const starts = lines.filter((l) => l.includes('"siskin starting"'));
+      if (starts.length >= this.starts) {
+        const port = (
+          JSON.parse(starts[starts.length - 1] ?? "{}") as { port?: number }
+        ).port;
+        if (port) return `http://127.0.0.1:${port}`;
+      }
+      if (Date.now() > deadline)
+        throw new Error(
+          `the operator did not start listening:\n${this.logTail(10)}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** One counter or gauge from the operator's /metrics, summed over the series matching `labels`. */
+  async metric(
+    name: string,
+    labels: Record<string, string> = {},
+  ): Promise<number> {
+    const text = await (await fetch(`${await this.httpUrl()}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split("\n")) {
+      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `))
+        continue;
+      if (
+        !Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))
+      )
+        continue;
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+    return sum;
   }
 }

@@ -1,0 +1,140 @@
+// The fleet benchmark's table, JSON and targets (issue: fleet scale; Flagger 1.44 measured alongside).
+import type { BusyResult, DetectionResult } from "./phases.ts";
+
+export interface FleetReport {
+  canaries: number;
+  unrelated: number;
+  initializedSeconds: number;
+  idleBeforeUnrelated: { cpuPercent: number; rssMiB: number[] };
+  idle: { cpuPercent: number; rssMiB: number[] };
+  unrelatedRssGrowthMiB: number;
+  /** The operator's requests per minute while idle: with it minus without it. */
+  idleRequestsPerMinute: Record<string, number>;
+  /** Pod deletions and Deployment/ReplicaSet writes per minute while idle, by anyone. */
+  idleChurnPerMinute: Record<string, number>;
+  /** With --audit: every write while idle, by user agent, verb and resource. */
+  idleWrites?: Record<string, number>;
+  detection: DetectionResult;
+  busy?: BusyResult;
+  operatorLogTail: string;
+}
+
+const sum = (o: Record<string, number>) =>
+  Object.values(o).reduce((s, v) => s + v, 0);
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
+
+export function printReport(r: FleetReport, say: (line: string) => void): void {
+  const byVerb: Record<string, number> = {};
+  for (const [key, value] of Object.entries(r.idleRequestsPerMinute)) {
+    const verb = key.split(" ")[0] ?? "";
+    byVerb[verb] = (byVerb[verb] ?? 0) + value;
+  }
+  say("");
+  say(
+    `| ${r.canaries} canaries + ${r.unrelated} unrelated ConfigMaps/Secrets | Siskin |`,
+  );
+  say("|---|---|");
+  say(`| time until all are Initialized | ${f1(r.initializedSeconds)} s |`);
+  say(
+    `| operator CPU while idle (% of one core) | ${f2(r.idle.cpuPercent)} % |`,
+  );
+  say(
+    `| operator RSS while idle (every 10 s) | ${r.idle.rssMiB.join(", ")} MiB |`,
+  );
+  say(
+    `| RSS growth from ${r.unrelated} unrelated objects | ${f1(r.unrelatedRssGrowthMiB)} MiB |`,
+  );
+  say(
+    `| operator's API requests per minute while idle | ${f1(sum(r.idleRequestsPerMinute))} (${
+      Object.entries(byVerb)
+        .map(([v, n]) => `${v} ${f1(n)}`)
+        .join(", ") || "none"
+    }) |`,
+  );
+  say(
+    `| pod deletions + Deployment/ReplicaSet writes per minute while idle | ${f1(sum(r.idleChurnPerMinute))} |`,
+  );
+  const d = r.detection;
+  say(
+    `| set image -> Progressing, ${d.releases} releases over one interval | p50 ${f2(d.p50Seconds)} s, p99 ${f2(d.p99Seconds)} s, max ${f2(d.maxSeconds)} s (${d.detected}/${d.releases} detected) |`,
+  );
+  if (r.busy) {
+    const b = r.busy;
+    say(
+      `| busy: ${b.released} released at once, step lateness | p50 ${f2(b.stepLatenessP50Seconds)} s, p99 ${f2(b.stepLatenessP99Seconds)} s, max ${f2(b.stepLatenessMaxSeconds)} s over ${b.steps} steps |`,
+    );
+    say(
+      `| busy: set image -> Succeeded | p50 ${f1(b.succeededP50Seconds)} s, max ${f1(b.succeededMaxSeconds)} s (ideal ${b.idealSeconds} s; ${b.succeeded}/${b.released} succeeded) |`,
+    );
+  }
+  say("");
+  say(
+    "idle API requests per minute by verb and resource (the operator's share):",
+  );
+  for (const [key, value] of Object.entries(r.idleRequestsPerMinute).sort(
+    (a, b) => b[1] - a[1],
+  ))
+    say(`  ${key.padEnd(40)} ${f1(value)}`);
+  if (r.idleWrites) {
+    say("writes while idle by user agent (audit log):");
+    for (const [key, value] of Object.entries(r.idleWrites).sort(
+      (a, b) => b[1] - a[1],
+    ))
+      say(`  ${key.padEnd(60)} ${value}`);
+  }
+  if (Object.keys(r.idleChurnPerMinute).length > 0) {
+    say("workload churn per minute while idle (all clients):");
+    for (const [key, value] of Object.entries(r.idleChurnPerMinute))
+      say(`  ${key.padEnd(40)} ${f1(value)}`);
+  }
+}
+
+/** The issue's targets; the scale-dependent ones apply from 1,000 canaries. */
+export function checkTargets(r: FleetReport): string[] {
+  const misses: string[] = [];
+  const rss = r.idle.rssMiB;
+  const big = r.canaries >= 1000;
+  if (Object.keys(r.idleChurnPerMinute).length > 0)
+    misses.push(
+      `workloads changed while idle: ${JSON.stringify(r.idleChurnPerMinute)}`,
+    );
+  if (r.unrelated > 0 && r.unrelatedRssGrowthMiB > 20)
+    misses.push(
+      `RSS grew ${f1(r.unrelatedRssGrowthMiB)} MiB with ${r.unrelated} unrelated objects (target <= 20)`,
+    );
+  if (big && (rss.at(-1) ?? Infinity) > 120)
+    misses.push(`idle RSS ${rss.at(-1)} MiB (target <= 120)`);
+  if (rss.length > 1 && (rss.at(-1) ?? 0) - (rss[0] ?? 0) > 5)
+    misses.push(`idle RSS not flat: ${rss.join(", ")}`);
+  if (r.idle.cpuPercent > 2)
+    misses.push(`idle CPU ${f2(r.idle.cpuPercent)} % (target <= 2)`);
+  if (sum(r.idleRequestsPerMinute) > 60)
+    misses.push(
+      `idle API requests ${f1(sum(r.idleRequestsPerMinute))}/min (target <= 60)`,
+    );
+  if (
+    !(r.detection.p99Seconds <= 1) ||
+    r.detection.detected < r.detection.releases
+  )
+    misses.push(
+      `detection p99 ${f2(r.detection.p99Seconds)} s, ${r.detection.detected}/${r.detection.releases} (target <= 1 s)`,
+    );
+  if (big && r.initializedSeconds > 240)
+    misses.push(
+      `all Initialized in ${f1(r.initializedSeconds)} s (target <= 240)`,
+    );
+  if (r.busy) {
+    if (!(r.busy.stepLatenessP99Seconds <= 1))
+      misses.push(
+        `busy step lateness p99 ${f2(r.busy.stepLatenessP99Seconds)} s (target <= 1)`,
+      );
+    if (r.busy.succeeded < r.busy.released)
+      misses.push(`busy: ${r.busy.succeeded}/${r.busy.released} succeeded`);
+    if (!(r.busy.succeededMaxSeconds <= r.busy.idealSeconds + 20))
+      misses.push(
+        `busy: slowest Succeeded after ${f1(r.busy.succeededMaxSeconds)} s (ideal ${r.busy.idealSeconds} s + 2 intervals)`,
+      );
+  }
+  return misses;
+}
