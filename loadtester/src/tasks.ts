@@ -2,11 +2,16 @@
 //   cmd  - started in the background; the same command for the same canary runs once at a time, so a
 //          `hey -z 2m ...` sent every interval does not pile up. Answers 202 at once.
 //   bash - run to the end (or its timeout); exit status 0 answers 200, anything else 400 with output.
-// `hey ...` commands run in the built-in load generator; others go to bash, after the allow-list check.
-import { spawn } from "node:child_process";
+// `hey ...` runs in the built-in load generator; other commands are planned by the command policy and
+// spawned directly (or by bash with --allow-any-command; see command.ts and run-plan.ts).
 import type { Logger } from "pino";
-import { checkCommand, type CommandPolicy } from "./allow.ts";
+import {
+  planCommand,
+  type CommandPlan,
+  type CommandPolicy,
+} from "./command.ts";
 import { parseHey, type LoadPlan } from "./hey-args.ts";
+import { runPlan } from "./run-plan.ts";
 import { runLoad, type LoadObserver } from "./load.ts";
 
 export const taskTypes = ["cmd", "bash"] as const;
@@ -32,8 +37,6 @@ export interface TaskRunnerOptions {
   onTaskEnd(type: TaskType, result: "success" | "failure"): void;
 }
 
-const outputLimit = 4000;
-
 export class TaskRunner {
   private readonly running = new Map<string, AbortController>();
   private readonly blocking = new Set<AbortController>();
@@ -49,7 +52,7 @@ export class TaskRunner {
   }
 
   async handle(task: Task): Promise<TaskAnswer> {
-    const verdict = checkCommand(task.command, this.options.policy);
+    const verdict = planCommand(task.command, this.options.policy);
     if (!verdict.ok) {
       this.options.logger.warn(
         { canary: task.canary, cmd: task.command, reason: verdict.reason },
@@ -57,11 +60,25 @@ export class TaskRunner {
       );
       return { status: 403, body: `command refused: ${verdict.reason}` };
     }
-    const isHey = /^\s*hey\s/.test(task.command);
-    const hey = isHey ? parseHey(task.command.trim()) : undefined;
+    const usesHey =
+      verdict.plan.kind === "direct" &&
+      verdict.plan.pipelines.some((p) =>
+        p.commands.some((c) => c[0] === "hey"),
+      );
+    const onlyHey =
+      verdict.plan.kind === "direct" &&
+      verdict.plan.pipelines.length === 1 &&
+      verdict.plan.pipelines[0]?.commands.length === 1;
+    if (usesHey && !onlyHey)
+      return {
+        status: 403,
+        body: "command refused: hey runs in the built-in load generator and cannot be combined with other commands",
+      };
+    const hey = usesHey ? parseHey(task.command.trim()) : undefined;
     if (hey && !hey.ok)
       return { status: 400, body: `cannot run hey: ${hey.error}` };
-    const plan = hey?.ok ? hey.plan : undefined;
+    const load = hey?.ok ? hey.plan : undefined;
+    const plan = verdict.plan;
     if (task.type === "bash") {
       const controller = new AbortController();
       this.blocking.add(controller);
@@ -69,7 +86,7 @@ export class TaskRunner {
         controller.signal,
         AbortSignal.timeout(task.timeoutMs),
       ]);
-      const outcome = await this.run(task, plan, signal).finally(() =>
+      const outcome = await this.run(task, load, plan, signal).finally(() =>
         this.blocking.delete(controller),
       );
       return { status: outcome.ok ? 200 : 400, body: outcome.output };
@@ -82,7 +99,9 @@ export class TaskRunner {
       controller.signal,
       AbortSignal.timeout(task.timeoutMs),
     ]);
-    void this.run(task, plan, signal).finally(() => this.running.delete(key));
+    void this.run(task, load, plan, signal).finally(() =>
+      this.running.delete(key),
+    );
     return { status: 202, body: "started" };
   }
 
@@ -94,7 +113,8 @@ export class TaskRunner {
 
   private async run(
     task: Task,
-    plan: LoadPlan | undefined,
+    load: LoadPlan | undefined,
+    plan: CommandPlan,
     signal: AbortSignal,
   ): Promise<{ ok: boolean; output: string }> {
     const log = this.options.logger.child({
@@ -103,13 +123,13 @@ export class TaskRunner {
     });
     log.info({ cmd: task.command }, "task started");
     let outcome: { ok: boolean; output: string };
-    if (plan) {
-      const summary = await runLoad(plan, signal, this.options.observer);
+    if (load) {
+      const summary = await runLoad(load, signal, this.options.observer);
       log.info({ summary }, "load test finished");
       // Like hey, the run itself succeeds whatever the responses were; the metrics judge them.
       outcome = { ok: true, output: JSON.stringify(summary) };
     } else {
-      outcome = await runShell(task.command, signal);
+      outcome = await runPlan(plan, signal);
       log.info(
         {
           ok: outcome.ok,
@@ -121,55 +141,4 @@ export class TaskRunner {
     this.options.onTaskEnd(task.type, outcome.ok ? "success" : "failure");
     return outcome;
   }
-}
-
-/** bash -c, output (stdout then stderr) kept up to a limit; killed when the signal aborts. */
-function runShell(
-  command: string,
-  signal: AbortSignal,
-): Promise<{ ok: boolean; output: string }> {
-  return new Promise((resolve) => {
-    // Its own process group, so a timeout ends the whole pipeline (curl | grep), not just bash.
-    const child = spawn("bash", ["-c", command], {
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    const kill = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    };
-    if (signal.aborted) kill();
-    signal.addEventListener("abort", kill, { once: true });
-    let output = "";
-    const keep = (chunk: Buffer) => {
-      if (output.length < outputLimit) output += chunk.toString("utf8");
-    };
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
-    child.on("error", (error) => {
-      resolve({
-        ok: false,
-        output: signal.aborted ? "timed out" : error.message,
-      });
-    });
-    child.on("close", (code, sig) => {
-      signal.removeEventListener("abort", kill);
-      const text = output.slice(0, outputLimit).trim();
-      if (signal.aborted)
-        return resolve({
-          ok: false,
-          output: `timed out${text ? `: ${text}` : ""}`,
-        });
-      resolve({
-        ok: code === 0,
-        output:
-          code === 0
-            ? text
-            : `exit status ${code ?? sig}${text ? `: ${text}` : ""}`,
-      });
-    });
-  });
 }
