@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the machine packages Siskin's tests and demo need, when missing (Debian/Ubuntu, apt-get):
-# Go (builds the local cluster), npm, util-linux (flock), Prometheus, and with --moto PyPI's moto server
-# (CloudWatch, for the provider tests). Used by npm test (with --moto) and npm run demo.
+# Go (builds the local cluster), npm, util-linux (flock), Prometheus, and with --moto the test-only
+# ones: PyPI's moto server (CloudWatch) and faketime (operators with skewed clocks). Used by npm test
+# (with --moto) and npm run demo.
 set -euo pipefail
 
 apt_updated=""
@@ -19,6 +20,8 @@ need_apt() {
 command -v go >/dev/null || need_apt golang-go
 command -v npm >/dev/null || need_apt nodejs npm
 if [ -z "${PROMETHEUS_BIN:-}" ]; then need_apt ca-certificates util-linux prometheus; else need_apt ca-certificates util-linux; fi
+
+if [ "${1:-}" = "--moto" ]; then need_apt faketime; fi
 
 # moto's CloudWatch server for the provider tests (PyPI).
 if [ "${1:-}" = "--moto" ] && [ -z "${MOTO_SERVER_BIN:-}" ] && ! command -v moto_server >/dev/null; then

@@ -13,6 +13,8 @@ export interface OperatorOptions {
   metricsServer: string;
   /** The program to run: src/main.ts (default) or the compiled dist/src/main.js, as the image does. */
   entry?: string;
+  /** A command to run node under, such as ["faketime", "-f", "+60s"] (a skewed clock). */
+  prefix?: string[];
   /** Default 1s, so scenarios run fast. */
   minAnalysisInterval?: string;
   /** Default debug. */
@@ -44,10 +46,12 @@ export class OperatorProcess {
   start(): void {
     const o = this.options;
     this.starts++;
+    const [command, ...prefixArgs] = [...(o.prefix ?? []), process.execPath];
     this.proc = new ComponentProcess(
       "siskin",
-      process.execPath,
+      command ?? process.execPath,
       [
+        ...prefixArgs,
         o.entry ?? join(repoRoot, "src/main.ts"),
         `--kubeconfig=${o.kubeconfig}`,
         ...(o.namespace ? [`--namespace=${o.namespace}`] : []),

@@ -60,12 +60,13 @@ export class LeaderElector {
     this.identity =
       options.identity ??
       `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
-    // client-go's JitterUntil(retryPeriod, 1.2): each wait is retryPeriod plus up to 120 % of it.
+    // Each wait is the retry period plus up to 20 % (client-go allows up to 120 %): candidates do not
+    // poll in step, and a takeover stays within leaseDuration + retryPeriod + a little.
     this.retry = {
       baseMs: options.retryPeriodMs,
-      maxMs: options.retryPeriodMs * 2.2,
+      maxMs: options.retryPeriodMs * 1.2,
       factor: 1,
-      jitter: 1.2,
+      jitter: 0.2,
     };
   }
 

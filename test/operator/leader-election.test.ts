@@ -21,11 +21,13 @@ afterAll(async () => {
   await dispose?.();
 });
 
-function candidate(ns: string): OperatorProcess {
+function candidate(ns: string, clockSkew?: string): OperatorProcess {
   const operator = new OperatorProcess({
     kubeconfig: clusterState().kubeconfig,
     namespace: ns,
     metricsServer: "http://127.0.0.1:9",
+    // A real skewed clock for the whole process (libfaketime), not a hook in the operator.
+    ...(clockSkew ? { prefix: ["faketime", "-f", clockSkew] } : {}),
     extraArgs: [
       "--enable-leader-election=true",
       `--leader-election-namespace=${ns}`,
@@ -40,6 +42,16 @@ function candidate(ns: string): OperatorProcess {
 }
 
 const log = (o: OperatorProcess) => o.logTail(100_000);
+const leaseDurationMs = 4000;
+const retryPeriodMs = 1000;
+const identityOf = (o: OperatorProcess) =>
+  /"identity":"([^"]+)","msg":"waiting for leadership"/.exec(log(o))?.[1];
+async function holder(ns: string): Promise<string | undefined> {
+  const lease = await kubeConfig()
+    .makeApiClient(CoordinationV1Api)
+    .readNamespacedLease({ name: "siskin-leader", namespace: ns });
+  return lease.spec?.holderIdentity;
+}
 const reconciled = (o: OperatorProcess) => /"msg":"phase changed"/.test(log(o));
 
 describe("leader election", () => {
@@ -110,4 +122,88 @@ describe("leader election", () => {
       .readNamespacedLease({ name: "siskin-leader", namespace: ns });
     expect(released.spec?.holderIdentity).toBeUndefined();
   });
+
+  it.each([
+    ["60 s ahead", "+60s"],
+    ["60 s behind", "-60s"],
+  ])(
+    "a standby whose clock runs %s neither steals a healthy lease nor waits too long after a crash",
+    { timeout: 120_000 },
+    async (_name, skew) => {
+      const namespace = await createTestNamespace("skew");
+      const ns = namespace.name;
+      const api = new CanaryApi(kubeConfig(), ns);
+      try {
+        const leader = candidate(ns);
+        await eventually(async () => /became leader/.test(log(leader)), {
+          what: "a leader",
+        });
+        const standby = candidate(ns, skew);
+        await eventually(async () => identityOf(standby), {
+          what: "a standby",
+        });
+        await initializePodinfo(
+          {
+            ns,
+            api,
+            operator: leader,
+            waitForPhase: async (phase) =>
+              void (await eventually(
+                async () => (await api.status()).phase === phase,
+                { what: `phase ${phase}` },
+              )),
+            dispose: namespace.dispose,
+          },
+          podinfoCanary(ns, {
+            interval: "1s",
+            stepWeight: 10,
+            maxWeight: 50,
+            metrics: [],
+          }),
+        );
+        const weights = new WeightRecorder();
+        await weights.start(api);
+        await api.setImage("podinfo", podinfoImage("6.0.1"));
+
+        // Three lease durations: the healthy leader keeps the lease whatever the standby's clock says.
+        const leaderId = await holder(ns);
+        const until = Date.now() + 3 * leaseDurationMs;
+        while (Date.now() < until) {
+          expect(await holder(ns)).toBe(leaderId);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(log(standby)).not.toContain("became leader");
+
+        // The leader dies mid-run: the standby leads within leaseDuration + retryPeriod + 2 s.
+        await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 10, {
+          what: "weight 10",
+        });
+        await leader.kill();
+        const killedAt = Date.now();
+        const standbyId = identityOf(standby);
+        await eventually(async () => (await holder(ns)) === standbyId, {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+          what: "the standby to take the lease",
+        });
+        const tookMs = Date.now() - killedAt;
+        expect(tookMs).toBeLessThanOrEqual(
+          leaseDurationMs + retryPeriodMs + 2000,
+        );
+        await eventually(
+          async () => (await api.status()).phase === "Succeeded",
+          {
+            timeoutMs: 60_000,
+            what: "Succeeded",
+          },
+        );
+        weights.stop();
+        // No step repeated or skipped across the takeover.
+        expect(weights.seen).toEqual([0, 10, 20, 30, 40, 50, 0]);
+      } finally {
+        await Promise.all(operators.map((o) => o.stop()));
+        await namespace.dispose();
+      }
+    },
+  );
 });
