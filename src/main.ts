@@ -11,6 +11,7 @@ import {
   Semaphores,
   StepObservations,
 } from "./controller/step-observations.ts";
+import { StepTimes } from "./controller/step-times.ts";
 import { KubeApi } from "./kube/api.ts";
 import { KubeClient } from "./kube/client/http.ts";
 import { loadClusterAccess } from "./kube/client/kubeconfig.ts";
@@ -134,14 +135,37 @@ async function main(): Promise<void> {
       providers.set(address, (provider = prometheusProvider({ address })));
     return provider;
   };
-  const notifier = config.slack.url
-    ? notifierFor({
-        type: "slack",
-        address: config.slack.url,
-        username: config.slack.user,
-        ...(config.slack.channel ? { channel: config.slack.channel } : {}),
-      })
-    : undefined;
+  // Operator-wide notifiers (--slack-url, --msteams-url); a Canary's alerts[] replace them.
+  const notifiers = [
+    ...(config.slack.url
+      ? [
+          {
+            name: "--slack-url",
+            notifier: notifierFor({
+              type: "slack",
+              address: config.slack.url,
+              username: config.slack.user,
+              ...(config.slack.channel
+                ? { channel: config.slack.channel }
+                : {}),
+              ...(config.slack.proxy ? { proxy: config.slack.proxy } : {}),
+            }),
+          },
+        ]
+      : []),
+    ...(config.msteams.url
+      ? [
+          {
+            name: "--msteams-url",
+            notifier: notifierFor({
+              type: "msteams",
+              address: config.msteams.url,
+              ...(config.msteams.proxy ? { proxy: config.msteams.proxy } : {}),
+            }),
+          },
+        ]
+      : []),
+  ];
   const announcer = new Announcer(logger.child({ component: "announcer" }));
   const reconcile = createReconciler({
     caches,
@@ -153,12 +177,13 @@ async function main(): Promise<void> {
     ),
     routerFor,
     prometheusFor,
-    notifier,
+    notifiers,
     recorder,
     clock,
     logger: logger.child({ component: "reconciler" }),
     config,
     knownProviders: routerNames,
+    stepTimes: new StepTimes(),
     steps: new StepObservations(clock, enqueue, (key, error) =>
       queueLog.warn(
         { canary: key, err: errorMessage(error) },

@@ -37,6 +37,37 @@ describe("resolveCanarySpec", () => {
     ]);
   });
 
+  it("--no-cross-namespace-refs refuses templates and alert providers of other namespaces, naming the field", () => {
+    const spec = seedCanarySpec();
+    spec.analysis.metrics = [
+      {
+        name: "latency",
+        templateRef: { name: "latency", namespace: "monitoring" },
+        thresholdRange: { max: 500 },
+      },
+      {
+        name: "errors",
+        templateRef: { name: "errors", namespace: "apps" },
+        thresholdRange: { max: 1 },
+      },
+    ];
+    spec.analysis.alerts = [
+      { name: "on-call", providerRef: { name: "slack", namespace: "ops" } },
+    ];
+    expect(resolveCanarySpec(spec, ctx).ok).toBe(true);
+    const result = resolveCanarySpec(spec, {
+      ...ctx,
+      noCrossNamespaceRefs: true,
+    });
+    expect(!result.ok && result.issues.map((i) => i.path)).toEqual([
+      "spec.analysis.metrics[0].templateRef.namespace",
+      "spec.analysis.alerts[0].providerRef.namespace",
+    ]);
+    expect(!result.ok && result.issues[0]?.message).toContain(
+      "create the object in apps and remove the namespace field",
+    );
+  });
+
   it("caps the last step at maxWeight and picks strategies from iterations and match", () => {
     const spec = seedCanarySpec();
     spec.analysis.stepWeight = 20;

@@ -69,6 +69,8 @@ export interface ResolveContext {
   defaultProvider: string;
   defaultMetricsServer: string;
   minIntervalMs: number;
+  /** --no-cross-namespace-refs: templates and alert providers must be in the Canary's namespace. */
+  noCrossNamespaceRefs?: boolean;
 }
 
 export type ResolveResult =
@@ -134,6 +136,24 @@ export function resolveCanarySpec(
   const metrics = (analysis.metrics ?? []).map((m, i) =>
     resolveMetric(m, `spec.analysis.metrics[${i}]`, ctx, issues),
   );
+  if (ctx.noCrossNamespaceRefs) {
+    const refs = [
+      ...(analysis.metrics ?? []).map((m, i) => ({
+        path: `spec.analysis.metrics[${i}].templateRef.namespace`,
+        namespace: m.templateRef?.namespace,
+      })),
+      ...(analysis.alerts ?? []).map((a, i) => ({
+        path: `spec.analysis.alerts[${i}].providerRef.namespace`,
+        namespace: a.providerRef.namespace,
+      })),
+    ];
+    for (const ref of refs)
+      if (ref.namespace !== undefined && ref.namespace !== ctx.namespace)
+        issues.push({
+          path: ref.path,
+          message: `refers to namespace ${ref.namespace}, but the operator runs with --no-cross-namespace-refs; create the object in ${ctx.namespace} and remove the namespace field`,
+        });
+  }
   const webhooks = analysis.webhooks ?? [];
   webhooks.forEach((hook, i) => {
     if (

@@ -9,7 +9,11 @@ export interface OperatorConfig {
   namespace?: string;
   selectorLabels: string[];
   includeLabelPrefix: string[];
-  slack: { url?: string; channel?: string; user: string };
+  slack: { url?: string; channel?: string; user: string; proxy?: string };
+  /** Operator-wide Microsoft Teams notifications (--msteams-url, --msteams-proxy-url). */
+  msteams: { url?: string; proxy?: string };
+  /** Refuse MetricTemplate and AlertProvider references to another namespace. */
+  noCrossNamespaceRefs: boolean;
   clusterName: string;
   /** Receives every Canary event as a webhook (like an `event` hook on every Canary). */
   eventWebhook?: string;
@@ -48,6 +52,10 @@ const options = {
   "slack-url": { type: "string" },
   "slack-channel": { type: "string" },
   "slack-user": { type: "string", default: "siskin" },
+  "slack-proxy-url": { type: "string" },
+  "msteams-url": { type: "string" },
+  "msteams-proxy-url": { type: "string" },
+  "no-cross-namespace-refs": { type: "string", default: "false" },
   "cluster-name": { type: "string", default: "" },
   "event-webhook": { type: "string" },
   "log-level": { type: "string", default: "info" },
@@ -56,7 +64,7 @@ const options = {
   "enable-config-tracking": { type: "string", default: "true" },
   "kubeconfig-qps": { type: "string", default: "100" },
   "kubeconfig-burst": { type: "string", default: "250" },
-  threadiness: { type: "string", default: "4" },
+  threadiness: { type: "string", default: "16" },
   "enable-leader-election": { type: "string", default: "false" },
   "leader-election-namespace": { type: "string" },
   "leader-election-lease-duration": { type: "string", default: "15s" },
@@ -94,6 +102,18 @@ export function parseOperatorFlags(
       "--slack-url: must be an http(s) URL (a Slack incoming-webhook address)",
     );
   }
+  for (const flag of [
+    "slack-proxy-url",
+    "msteams-url",
+    "msteams-proxy-url",
+  ] as const) {
+    const value = values[flag];
+    if (value !== undefined && !/^https?:\/\//.test(value))
+      problems.push(`--${flag}: must be an http(s) URL`);
+  }
+  const noCrossNamespaceRefs = get("no-cross-namespace-refs");
+  if (noCrossNamespaceRefs !== "true" && noCrossNamespaceRefs !== "false")
+    problems.push("--no-cross-namespace-refs: use true or false");
   const eventWebhook = values["event-webhook"];
   if (eventWebhook !== undefined && !/^https?:\/\//.test(eventWebhook))
     problems.push("--event-webhook: must be an http(s) URL");
@@ -184,7 +204,17 @@ export function parseOperatorFlags(
           ? { channel: values["slack-channel"] }
           : {}),
         user: get("slack-user"),
+        ...(values["slack-proxy-url"]
+          ? { proxy: values["slack-proxy-url"] }
+          : {}),
       },
+      msteams: {
+        ...(values["msteams-url"] ? { url: values["msteams-url"] } : {}),
+        ...(values["msteams-proxy-url"]
+          ? { proxy: values["msteams-proxy-url"] }
+          : {}),
+      },
+      noCrossNamespaceRefs: noCrossNamespaceRefs === "true",
       clusterName: get("cluster-name"),
       ...(eventWebhook ? { eventWebhook } : {}),
       logLevel: logLevel as OperatorConfig["logLevel"],

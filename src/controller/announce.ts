@@ -115,9 +115,7 @@ export async function sendNotification(
   const { deps, canary } = ctx;
   const targets: AlertTarget[] = canary.spec.analysis.alerts?.length
     ? canary.spec.analysis.alerts.map((a) => alertTarget(deps, canary, a))
-    : deps.notifier
-      ? [{ name: "operator-wide", notifier: deps.notifier }]
-      : [];
+    : deps.notifiers;
   for (const t of targets) {
     if (!severityAccepts(t.severity, action.severity)) continue;
     if (!t.notifier) {

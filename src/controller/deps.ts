@@ -13,6 +13,7 @@ import type { Clock } from "../util/clock.ts";
 import type { Announcer } from "./announcer.ts";
 import type { Caches } from "./caches.ts";
 import type { Semaphores, StepObservations } from "./step-observations.ts";
+import type { StepTimes } from "./step-times.ts";
 
 export interface ReconcilerDeps {
   caches: Caches;
@@ -20,8 +21,8 @@ export interface ReconcilerDeps {
   events: EventRecorder;
   routerFor: (name: RouterName) => Router;
   prometheusFor: (address: string) => MetricProvider;
-  /** The operator-wide notifier (--slack-url, --msteams-url), if any. */
-  notifier: Notifier | undefined;
+  /** The operator-wide notifiers (--slack-url, --msteams-url); a Canary's alerts[] replace them. */
+  notifiers: { name: string; notifier: Notifier }[];
   recorder: Recorder;
   clock: Clock;
   logger: Logger;
@@ -29,6 +30,8 @@ export interface ReconcilerDeps {
   knownProviders: readonly string[];
   /** Checks and hooks of analysis steps, gathered beside the workers. */
   steps: StepObservations;
+  /** Step times written by a leader whose clock ran ahead, moved onto this clock. */
+  stepTimes: StepTimes;
   /** Bounds calls per metrics provider and per webhook host. */
   outbound: Semaphores;
   /** Events, notifications and hooks after the status write, in order per Canary. */

@@ -46,6 +46,7 @@ export function createReconciler(
     const canary = loadCanary(deps, key);
     if (!canary) {
       deps.steps.forget(key);
+      deps.stepTimes.forget(key);
       return;
     }
     const log = deps.logger.child({
@@ -166,6 +167,7 @@ function resolveSpec(deps: ReconcilerDeps, canary: Canary) {
     defaultProvider: deps.config.meshProvider,
     defaultMetricsServer: deps.config.metricsServer,
     minIntervalMs: deps.config.minAnalysisIntervalMs,
+    noCrossNamespaceRefs: deps.config.noCrossNamespaceRefs,
   });
 }
 
@@ -197,11 +199,12 @@ function gatherStepResults(
 ): DecideInput | undefined {
   const { namespace, name } = canary.metadata;
   const key = canaryKey(namespace, name);
+  const now = deps.clock.now();
   const input: DecideInput = {
     spec,
-    status: canary.status ?? {},
+    status: deps.stepTimes.onOurClock(key, canary.status ?? {}, now),
     observations: observed.observations,
-    now: deps.clock.now(),
+    now,
     canary: { name, namespace },
     deleting,
   };

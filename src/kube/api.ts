@@ -1,5 +1,6 @@
 // Typed-enough calls on Kubernetes objects by apiVersion + kind, over the pooled client.
 import type { KubeClient, Query } from "./client/http.ts";
+import type { Priority } from "./client/rate-limit.ts";
 import { resourceOf, resourcePath } from "./client/resources.ts";
 
 export interface ObjectRef {
@@ -82,13 +83,18 @@ export class KubeApi {
     return { ...(last.metadata ? { metadata: last.metadata } : {}), items };
   }
 
-  create<T extends KubeObject>(object: T, query: Query = {}): Promise<T> {
+  create<T extends KubeObject>(
+    object: T,
+    query: Query = {},
+    priority?: Priority,
+  ): Promise<T> {
     const ref = refOf(object);
     return this.client.request<T>({
       method: "POST",
       path: pathOf({ ...ref, name: "" }),
       body: object,
       query,
+      ...(priority ? { priority } : {}),
     });
   }
 

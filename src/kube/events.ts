@@ -33,25 +33,29 @@ export function kubeEventRecorder(
       const name = `${target.name}.${now.getTime().toString(16)}${(sequence++ % 4096).toString(16)}`;
       try {
         const at = now.toISOString();
-        await api.create({
-          apiVersion: "v1",
-          kind: "Event",
-          metadata: { name, namespace: target.namespace },
-          involvedObject: {
-            apiVersion: target.apiVersion,
-            kind: target.kind,
-            name: target.name,
-            namespace: target.namespace,
-            ...(target.uid ? { uid: target.uid } : {}),
+        await api.create(
+          {
+            apiVersion: "v1",
+            kind: "Event",
+            metadata: { name, namespace: target.namespace },
+            involvedObject: {
+              apiVersion: target.apiVersion,
+              kind: target.kind,
+              name: target.name,
+              namespace: target.namespace,
+              ...(target.uid ? { uid: target.uid } : {}),
+            },
+            type: eventType,
+            reason,
+            message: message.slice(0, 1024),
+            source: { component: "siskin" },
+            firstTimestamp: at,
+            lastTimestamp: at,
+            count: 1,
           },
-          type: eventType,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: "siskin" },
-          firstTimestamp: at,
-          lastTimestamp: at,
-          count: 1,
-        });
+          {},
+          "low", // an announcement: the steps' own writes go first
+        );
       } catch (error) {
         // An event that cannot be written must not fail the reconcile; the log keeps the message.
         logger.warn(

@@ -40,7 +40,11 @@ export class RuntimeMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    collectDefaultMetrics({ register: registry });
+    // Event-loop delay sampled once a second: the 10 ms default alone costs ~0.5 % of a core when idle.
+    collectDefaultMetrics({
+      register: registry,
+      eventLoopMonitoringPrecision: 1000,
+    });
     this.reconcileTotal = new Counter({
       name: "controller_runtime_reconcile_total",
       help: "Reconciles by result (success, requeue_after, error)",

@@ -155,7 +155,8 @@ describe("leader election", () => {
             dispose: namespace.dispose,
           },
           podinfoCanary(ns, {
-            interval: "1s",
+            // Long enough that the run is still stepping after three lease durations.
+            interval: "5s",
             stepWeight: 10,
             maxWeight: 50,
             metrics: [],
@@ -165,6 +166,9 @@ describe("leader election", () => {
         await weights.start(api);
         await api.setImage("podinfo", podinfoImage("6.0.1"));
 
+        await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 10, {
+          what: "weight 10",
+        });
         // Three lease durations: the healthy leader keeps the lease whatever the standby's clock says.
         const leaderId = await holder(ns);
         const until = Date.now() + 3 * leaseDurationMs;
@@ -175,9 +179,7 @@ describe("leader election", () => {
         expect(log(standby)).not.toContain("became leader");
 
         // The leader dies mid-run: the standby leads within leaseDuration + retryPeriod + 2 s.
-        await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 10, {
-          what: "weight 10",
-        });
+        expect((await api.status()).phase).toBe("Progressing");
         await leader.kill();
         const killedAt = Date.now();
         const standbyId = identityOf(standby);

@@ -9,7 +9,7 @@ import { systemClock } from "../../util/clock.ts";
 import { credentialSource, type CredentialSource } from "./credentials.ts";
 import { statusError, transportError } from "./errors.ts";
 import type { ClusterAccess } from "./kubeconfig.ts";
-import { unlimited, type RateLimiter } from "./rate-limit.ts";
+import { unlimited, type Priority, type RateLimiter } from "./rate-limit.ts";
 
 export { KubeApiError } from "./errors.ts";
 
@@ -27,6 +27,8 @@ export interface KubeRequest {
   signal?: AbortSignal;
   /** Default 30 s. */
   timeoutMs?: number;
+  /** "low" waits behind other requests in the rate limiter (Events). */
+  priority?: Priority;
 }
 
 /** One finished request, for the Recorder (verb, resource, status code, duration). */
@@ -176,7 +178,7 @@ export class KubeClient {
     stream: boolean,
     retriedAuth = false,
   ): Promise<unknown> {
-    await this.limiter.acquire();
+    await this.limiter.acquire(req.priority);
     const started = performance.now();
     const verb = req.verb ?? req.method;
     const resource = resourceOfPath(req.path);

@@ -1,10 +1,14 @@
 // Client-side rate limit on API requests (--kubeconfig-qps / --kubeconfig-burst), a token bucket like
-// client-go's: up to `burst` requests at once, then `qps` per second; callers wait in order.
+// client-go's: up to `burst` requests at once, then `qps` per second. Callers wait in order, except
+// that low-priority requests (Events: announcements of what already happened) wait behind the others,
+// so a burst of steps across a fleet writes its weights and statuses first.
 import type { Clock } from "../../util/clock.ts";
+
+export type Priority = "normal" | "low";
 
 export interface RateLimiter {
   /** Resolves when a request may be sent. */
-  acquire(): Promise<void>;
+  acquire(priority?: Priority): Promise<void>;
   /** Milliseconds callers have waited in total (exported as a metric). */
   readonly waitedMs: number;
 }
@@ -23,7 +27,11 @@ export function tokenBucket(
   let tokens = capacity;
   let last = clock.now().getTime();
   let waitedMs = 0;
-  const waiters: { since: number; resolve: () => void }[] = [];
+  const waiters: Record<Priority, { since: number; resolve: () => void }[]> = {
+    normal: [],
+    low: [],
+  };
+  const waiting = () => waiters.normal.length + waiters.low.length;
   let timerArmed = false;
 
   const refill = (): void => {
@@ -33,14 +41,14 @@ export function tokenBucket(
   };
   const drain = (): void => {
     refill();
-    while (waiters.length > 0 && tokens >= 1) {
+    while (waiting() > 0 && tokens >= 1) {
       tokens -= 1;
-      const waiter = waiters.shift();
+      const waiter = waiters.normal.shift() ?? waiters.low.shift();
       if (!waiter) break;
       waitedMs += clock.now().getTime() - waiter.since;
       waiter.resolve();
     }
-    if (waiters.length > 0 && !timerArmed) {
+    if (waiting() > 0 && !timerArmed) {
       timerArmed = true;
       const ms = Math.ceil(((1 - tokens) * 1000) / qps);
       clock.setTimer(Math.max(1, ms), () => {
@@ -50,14 +58,14 @@ export function tokenBucket(
     }
   };
   return {
-    acquire() {
+    acquire(priority = "normal") {
       refill();
-      if (waiters.length === 0 && tokens >= 1) {
+      if (waiting() === 0 && tokens >= 1) {
         tokens -= 1;
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
-        waiters.push({ since: clock.now().getTime(), resolve });
+        waiters[priority].push({ since: clock.now().getTime(), resolve });
         drain();
       });
     },
