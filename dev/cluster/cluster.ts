@@ -12,7 +12,11 @@ import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
+import {
+  KubeConfig,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import { glooCrds } from "../crds/gloo.ts";
 import { stringify } from "yaml";
 import {
   apiserverSpec,
@@ -62,8 +66,8 @@ export interface StartOptions {
   dir?: string;
   /** Folder with the built binaries; built (or taken from the cache) by test/k8sbin/build.sh by default. */
   binDir?: string;
-  /** CRD folders to install on start; default the Gloo CRDs (GLOO_CRDS_DIR or ../shared/gloo-crds) and crds/. */
-  crdDirs?: string[];
+  /** CRDs to install on start; default defaultCrds(). */
+  crds?: V1CustomResourceDefinition[];
   /** Extra kube-apiserver flags (for example an audit policy while investigating who writes what). */
   apiserverArgs?: string[];
   /** Called as each component's process starts (tests use it to inject failures). */
@@ -71,16 +75,20 @@ export interface StartOptions {
   log?: (message: string) => void;
 }
 
-export function defaultCrdDirs(): string[] {
-  const gloo =
-    process.env.GLOO_CRDS_DIR ?? resolve(repoRoot, "../shared/gloo-crds");
-  if (!existsSync(gloo)) {
+/**
+ * Siskin's CRDs, and Gloo's: the real ones from GLOO_CRDS_DIR when it is set (CI points it at them),
+ * else the schemas written in dev/crds/gloo.ts.
+ */
+export function defaultCrds(): V1CustomResourceDefinition[] {
+  const own = readCrds(join(repoRoot, "crds"));
+  const dir = process.env.GLOO_CRDS_DIR;
+  if (!dir)
+    return [...(glooCrds() as unknown as V1CustomResourceDefinition[]), ...own];
+  if (!existsSync(dir))
     throw new Error(
-      `Gloo CRDs not found at ${gloo}: set GLOO_CRDS_DIR to the folder holding them`,
+      `GLOO_CRDS_DIR=${dir} does not exist: point it at a folder of Gloo CRD YAML files, or unset it to use dev/crds/gloo.ts`,
     );
-  }
-  const own = join(repoRoot, "crds");
-  return existsSync(own) ? [gloo, own] : [gloo];
+  return [...readCrds(dir), ...own];
 }
 
 /** Builds the binaries if the cache lacks them and returns their folder. */
@@ -110,10 +118,25 @@ export async function ensureBinaries(
 export class LocalCluster {
   readonly state: ClusterState;
   readonly components: ComponentProcess[];
+  /** How each component was started, so it can be started again (see restart). */
+  readonly launchers = new Map<string, () => Promise<ComponentProcess>>();
 
   constructor(state: ClusterState, components: ComponentProcess[]) {
     this.state = state;
     this.components = components;
+  }
+
+  /** Stops one component (SIGTERM) and starts it again with the same flags; resolves once healthy. */
+  async restart(name: ComponentSpec["name"]): Promise<void> {
+    const index = this.components.findIndex((c) => c.name === name);
+    const launcher = this.launchers.get(name);
+    if (index < 0 || !launcher) throw new Error(`no component ${name}`);
+    await this.components[index]?.stop();
+    this.components.splice(index, 1);
+    this.state.components = this.state.components.filter(
+      (c) => c.name !== name,
+    );
+    await launcher();
   }
 
   kubeConfig(): KubeConfig {
@@ -151,7 +174,7 @@ export async function startCluster(
   const log = options.log ?? (() => {});
   const started = Date.now();
   const binDir = options.binDir ?? (await ensureBinaries(log));
-  const crdDirs = options.crdDirs ?? defaultCrdDirs();
+  const crds = options.crds ?? defaultCrds();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "siskin-cluster-"));
   mkdirSync(dir, { recursive: true });
 
@@ -203,6 +226,10 @@ export async function startCluster(
   const ca = readFileSync(caFile, "utf8");
   const launch = async (specs: ComponentSpec[]): Promise<void> => {
     const procs = specs.map((spec) => {
+      cluster.launchers.set(spec.name, async () => {
+        await launch([spec]);
+        return components[components.length - 1] as ComponentProcess;
+      });
       log(`starting ${spec.name}`);
       const proc = new ComponentProcess(
         spec.name,
@@ -246,7 +273,7 @@ export async function startCluster(
       schedulerSpec(layout),
       kwokSpec(layout),
     ]);
-    await bootstrap(cluster, crdDirs, log);
+    await bootstrap(cluster, crds, log);
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -260,7 +287,7 @@ export async function startCluster(
 /** Cluster-level readiness: a Ready fake node, working controllers, and the CRDs established. */
 async function bootstrap(
   cluster: LocalCluster,
-  crdDirs: string[],
+  crds: V1CustomResourceDefinition[],
   log: (m: string) => void,
 ): Promise<void> {
   const kc = cluster.kubeConfig();
@@ -271,10 +298,7 @@ async function bootstrap(
   };
   log("creating the fake kwok node and installing CRDs");
   await createFakeNode(kc);
-  const crdNames = await installCrds(
-    kc,
-    crdDirs.flatMap((d) => readCrds(d)),
-  );
+  const crdNames = await installCrds(kc, crds);
   await Promise.all([
     waitForComponent(
       byName("kwok"),

@@ -15,7 +15,7 @@ describe("local cluster failures", () => {
     const pids: number[] = [];
     const attempt = startCluster({
       binDir: clusterState().binDir,
-      crdDirs: [],
+      crds: [],
       onComponentStarted: (component) => {
         pids.push(component.pid);
         if (component.name === "kube-scheduler")
@@ -37,7 +37,7 @@ describe("local cluster failures", () => {
   it("reports a component killed after start by name, and stops the rest cleanly", async () => {
     const cluster = await startCluster({
       binDir: clusterState().binDir,
-      crdDirs: [],
+      crds: [],
     });
     try {
       cluster.assertHealthy();

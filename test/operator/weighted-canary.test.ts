@@ -1,4 +1,4 @@
-// Scenarios S1-S5 of ../shared/SCENARIOS.md against the local cluster, a real Prometheus scraping
+// Scenarios S1-S5 of the seed's story (docs/scenarios.md) against the local cluster, a real Prometheus scraping
 // Envoy-named series the test controls, a local Slack receiver, and the real operator process.
 // The tests run in order on one namespace, like the seed's story: initialize, promote, roll back, ...
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
