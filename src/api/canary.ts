@@ -185,6 +185,10 @@ export const canaryStatusSchema = s.object({
   lastPromotedSpec: s.string(),
   trackedConfigs: stringMap(),
   lastTransitionTime: s.string({ format: "date-time" }),
+  // Written by Flagger's session-affinity feature; kept so a Canary can move between the operators.
+  previousSessionAffinityCookie: s.string(),
+  sessionAffinityCookie: s.string(),
+  primarySessionAffinityCookie: s.string(),
   observedGeneration: s.integer(),
   conditions: s.array(
     s.object({

@@ -9,6 +9,7 @@ import { decide, wantsChecks } from "../analysis/decide.ts";
 import { wantedHooks } from "../analysis/hooks.ts";
 import type { DecideInput } from "../analysis/types.ts";
 import type { RouterName } from "../routers/registry.ts";
+import { adoptForeignStatus, primaryRunsTarget } from "../workloads/adopt.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import {
   carryOut,
@@ -101,8 +102,9 @@ async function reconcile(
       ? releaseFinalizer(deps, canary)
       : writeInvalid(deps, canary, observedResult.issues, log);
   const observed = observedResult.observed;
+  const current = adoptFlaggerStatus(deps, canary, observed, log);
 
-  const input = gatherStepResults(deps, canary, spec, observed, deleting);
+  const input = gatherStepResults(deps, current, spec, observed, deleting);
   if (!input) return; // the step's hooks and checks are being gathered; woken when they are in
   const decision = decide(input);
 
@@ -158,6 +160,41 @@ async function reconcile(
   return decision.requeueAfterMs !== undefined
     ? { requeueAfterMs: decision.requeueAfterMs }
     : undefined;
+}
+
+/**
+ * The Canary with a status Flagger wrote restated in Siskin's revisions, when the cluster shows that
+ * changes nothing (see workloads/adopt.ts); the status write that follows records it.
+ */
+function adoptFlaggerStatus(
+  deps: ReconcilerDeps,
+  canary: Canary,
+  observed: Observed,
+  log: Logger,
+): Canary {
+  const { primary } = observed;
+  const adoption = adoptForeignStatus(
+    canary.status ?? {},
+    observed.observations.targetRevision,
+    () =>
+      primary !== undefined &&
+      primaryRunsTarget(
+        {
+          canary,
+          target: observed.target,
+          selector: observed.selector,
+          tracked: observed.tracked,
+          includeLabelPrefix: deps.config.includeLabelPrefix,
+        },
+        primary,
+      ),
+  );
+  if (!adoption.adopted) return canary;
+  log.info(
+    { flaggerRevision: canary.status?.lastAppliedSpec },
+    `adopted the status: ${adoption.reason}`,
+  );
+  return { ...canary, status: adoption.status };
 }
 
 function resolveSpec(deps: ReconcilerDeps, canary: Canary) {

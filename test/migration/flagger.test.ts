@@ -1,0 +1,177 @@
+// In-place migration from Flagger 1.44 (built from its Go module, scripts/flagger.sh), run against our
+// CRDs on the local cluster. Flagger initializes the seed's Canary (its own status, -primary, Services,
+// Upstreams, RouteTable); Flagger stops and Siskin starts. A RouteTable watch shows the traffic never
+// leaves 100/0 during the switch, the Canary is not re-initialized or analysed, and the next
+// `set image` runs a normal analysis. A Canary Flagger left mid-run is restarted from weight 0.
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
+import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
+import { ComponentProcess } from "../../dev/cluster/process.ts";
+import { OperatorProcess } from "../../dev/services/operator.ts";
+import {
+  podinfoCanary,
+  podinfoDeployment,
+  podinfoImage,
+} from "../fixtures/podinfo.ts";
+import {
+  CanaryApi,
+  PhaseRecorder,
+  WeightRecorder,
+} from "../support/canary-api.ts";
+import {
+  clusterState,
+  createTestNamespace,
+  eventually,
+  kubeConfig,
+} from "../support/cluster.ts";
+
+const run = promisify(execFile);
+let flaggerBinary = "";
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  flaggerBinary = (
+    await run("bash", [join(repoRoot, "scripts/flagger.sh")], {
+      timeout: 900_000,
+    })
+  ).stdout.trim();
+}, 900_000);
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startFlagger(ns: string): Promise<ComponentProcess> {
+  const port = await freeLoopbackPort();
+  const dir = mkdtempSync(join(tmpdir(), "flagger-"));
+  const flagger = new ComponentProcess(
+    "flagger",
+    flaggerBinary,
+    [
+      `-kubeconfig=${clusterState().kubeconfig}`,
+      "-mesh-provider=gloo",
+      `-namespace=${ns}`,
+      "-metrics-server=http://127.0.0.1:9",
+      `-port=${port}`,
+      "-log-level=info",
+    ],
+    join(dir, "flagger.log"),
+  );
+  cleanups.push(() => flagger.stop());
+  return flagger;
+}
+
+function startSiskin(ns: string): OperatorProcess {
+  const siskin = new OperatorProcess({
+    kubeconfig: clusterState().kubeconfig,
+    namespace: ns,
+    metricsServer: "http://127.0.0.1:9",
+  });
+  siskin.start();
+  cleanups.push(() => siskin.stop());
+  return siskin;
+}
+
+/** The seed's Canary without the load tester hooks and the HPA (not what this test is about). */
+async function canaryUnderFlagger(prefix: string) {
+  const namespace = await createTestNamespace(prefix);
+  cleanups.push(namespace.dispose);
+  const ns = namespace.name;
+  const api = new CanaryApi(kubeConfig(), ns);
+  await api.apps.createNamespacedDeployment({
+    namespace: ns,
+    body: podinfoDeployment(ns),
+  });
+  const canary = podinfoCanary(ns, {
+    interval: "2s",
+    stepWeight: 10,
+    maxWeight: 30,
+    metrics: [],
+    webhooks: [],
+  });
+  delete canary.spec.autoscalerRef;
+  await api.createCanary(canary);
+  const flagger = await startFlagger(ns);
+  await eventually(async () => (await api.status()).phase === "Initialized", {
+    timeoutMs: 60_000,
+    what: () => `Flagger to initialize (log: ${flagger.logPath})`,
+  });
+  return { ns, api, flagger };
+}
+
+describe("migration from Flagger 1.44", () => {
+  it("takes over an initialized Canary with no traffic change, then runs the next release", async () => {
+    const { ns, api, flagger } = await canaryUnderFlagger("migrate");
+    const flaggerStatus = await api.status();
+    expect(flaggerStatus.lastAppliedSpec).toMatch(/^[a-z0-9]+$/);
+    expect(await api.weights()).toEqual([100, 0]);
+    expect(await api.replicas("podinfo")).toBe(0);
+
+    const weights = new WeightRecorder();
+    await weights.start(api);
+    const phases = new PhaseRecorder();
+    await phases.start(api);
+    cleanups.push(async () => {
+      weights.stop();
+      phases.stop();
+    });
+
+    await flagger.stop();
+    const siskin = startSiskin(ns);
+    await eventually(
+      async () => /adopted the status/.test(siskin.logTail(200)),
+      { what: () => `Siskin to adopt (log: ${siskin.logPath})` },
+    );
+    await eventually(
+      async () =>
+        /^[0-9a-f]{16}$/.test((await api.status()).lastAppliedSpec ?? ""),
+      { what: "Siskin's revision in status" },
+    );
+    const adopted = await api.status();
+    expect(adopted.phase).toBe("Initialized");
+    expect(adopted.lastPromotedSpec).toBe(adopted.lastAppliedSpec);
+    expect(await api.replicas("podinfo")).toBe(0);
+    expect(weights.seen).toEqual([0]); // every version of the RouteTable: 100/0
+    expect(phases.seen).not.toContain("Progressing");
+    expect(phases.seen).not.toContain("Initializing");
+
+    // The next release: a normal analysis under Siskin.
+    await api.setImage("podinfo", podinfoImage("6.0.1"));
+    await eventually(async () => (await api.status()).phase === "Succeeded", {
+      timeoutMs: 60_000,
+      what: "Succeeded",
+    });
+    expect(weights.seen).toEqual([0, 10, 20, 30, 0]);
+    expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+    expect(siskin.logTail(2000)).not.toMatch(/"level":50/);
+  });
+
+  it("restarts a run Flagger left mid-analysis from weight 0, then promotes", async () => {
+    const { ns, api, flagger } = await canaryUnderFlagger("midrun");
+    await api.setImage("podinfo", podinfoImage("6.0.1"));
+    await eventually(async () => ((await api.weights())?.[1] ?? 0) >= 10, {
+      timeoutMs: 60_000,
+      what: () => `Flagger to shift weight (log: ${flagger.logPath})`,
+    });
+    await flagger.stop();
+    const left = await api.status();
+    expect(left.phase).toBe("Progressing");
+
+    const weights = new WeightRecorder();
+    await weights.start(api);
+    cleanups.push(async () => weights.stop());
+    startSiskin(ns);
+    await eventually(async () => (await api.status()).phase === "Succeeded", {
+      timeoutMs: 60_000,
+      what: "Succeeded",
+    });
+    // Back to the primary first, then every step again, then promotion.
+    expect(weights.seen.slice(-5)).toEqual([0, 10, 20, 30, 0]);
+    expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+  });
+});
