@@ -106,6 +106,17 @@ describe("taking over a Canary from Flagger", () => {
         () => false,
       ),
     ).toEqual({ adopted: false });
+    // Promoting: the promotion goes on with the target's revision.
+    expect(
+      adoptForeignStatus(
+        { ...flagger, phase: "Promoting", canaryWeight: 30 },
+        "0123456789abcdef",
+        () => false,
+      ),
+    ).toMatchObject({
+      adopted: true,
+      status: { phase: "Promoting", lastAppliedSpec: "0123456789abcdef" },
+    });
     // Failed: recorded as applied, not retried; the promoted revision is left alone.
     expect(
       adoptForeignStatus(

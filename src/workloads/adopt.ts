@@ -61,8 +61,9 @@ export type Adoption =
  *   promoted one (no run). If the target differs, it was changed while no operator ran: a normal run.
  * - Failed: the target holds the revision Flagger rolled back (or a newer one made during the switch,
  *   indistinguishable without Flagger's hash); it is recorded as applied, not retried, as Flagger would.
- * - Any other phase (mid-run): not adopted; Siskin restarts the analysis from weight 0, which first
- *   gives all traffic back to the primary.
+ * - Promoting or Finalising: the analysis passed; the promotion of the target goes on.
+ * - Any other phase (mid-run, Waiting): not adopted; a run restarts from weight 0, which first gives all
+ *   traffic back to the primary (Waiting asks its confirm-rollout gate again).
  */
 export function adoptForeignStatus(
   status: CanaryStatus,
@@ -80,6 +81,14 @@ export function adoptForeignStatus(
         lastPromotedSpec: targetRevision,
       },
       reason: `${phase} by another operator; the primary runs the target's pod template, so there is nothing to roll out`,
+    };
+  if (phase === "Promoting" || phase === "Finalising")
+    // The analysis passed under Flagger; promotion waits for the primary to carry Siskin's revision of
+    // the target, which it could never match with Flagger's hash.
+    return {
+      adopted: true,
+      status: { ...status, lastAppliedSpec: targetRevision },
+      reason: `${phase} under another operator; the promotion of the target's revision goes on`,
     };
   if (phase === "Failed")
     return {

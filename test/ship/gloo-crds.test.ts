@@ -1,7 +1,7 @@
 // Our Gloo CRDs (dev/crds/gloo.ts) against the real ones: the same objects (what Siskin's router writes,
 // the example VirtualService, a copied-settings Upstream, and each with a misspelled field) are applied
 // to a cluster with each set, and both store exactly the same thing. Runs when GLOO_CRDS_DIR names the
-// real CRDs (CI: ../shared/gloo-crds); the shared cluster then has the real ones and this test starts
+// real CRDs (CI sets it); the shared cluster then has the real ones and this test starts
 // one with ours.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
