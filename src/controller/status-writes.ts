@@ -18,12 +18,19 @@ export async function writeStatus(
   canary: Canary,
   next: CanaryStatus,
 ): Promise<boolean> {
-  if (stableStringify(next) === stableStringify(canary.status ?? {}))
-    return false;
+  const current = canary.status ?? {};
+  if (stableStringify(next) === stableStringify(current)) return false;
+  // A merge patch keeps keys it does not mention: a field the decision dropped (a lifted pause, a
+  // cleared message) is sent as null so it goes from the stored status too.
+  const removed = Object.fromEntries(
+    Object.keys(current)
+      .filter((k) => next[k as keyof CanaryStatus] === undefined)
+      .map((k) => [k, null]),
+  );
   await deps.writer.patchCanaryStatus(
     canary.metadata.namespace,
     canary.metadata.name,
-    next,
+    { ...next, ...removed },
   );
   return true;
 }
