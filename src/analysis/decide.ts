@@ -9,6 +9,7 @@ import {
 import { progress } from "./progress.ts";
 import { finalise, promoting } from "./promotion.ts";
 import { event, readinessPollMs, ref, withPhase } from "./status.ts";
+import { answerRequest } from "./requests.ts";
 import { startRun } from "./transitions.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
@@ -17,7 +18,12 @@ export { readinessPollMs };
 export function decide(input: DecideInput): Decision {
   const phase = input.status.phase;
   if (input.deleting) return terminate(input);
-  if (input.spec.suspend && phase !== undefined && phase !== "Initializing")
+  if (input.request) return answerRequest(input, input.request);
+  if (
+    (input.spec.suspend || input.status.pausedBy) &&
+    phase !== undefined &&
+    phase !== "Initializing"
+  )
     return suspended(input);
   if (!phase || phase === "Initializing") return initialize(input);
   switch (phase) {
@@ -162,9 +168,14 @@ function waitForRollout(
   };
 }
 
-/** suspend: true freezes the run where it is; nothing is written to the workloads or the router. */
+/**
+ * suspend: true, or a pause request, freezes the run where it is; nothing is written to the workloads or
+ * the router. A pause lives in the status, so a GitOps sync that restores the spec does not lift it.
+ */
 function suspended(input: DecideInput): Decision {
-  const message = `Canary ${ref(input)} is suspended; set spec.suspend to false to continue`;
+  const message = input.status.pausedBy
+    ? `Canary ${ref(input)} is paused by ${input.status.pausedBy}; resume with kubectl siskin resume`
+    : `Canary ${ref(input)} is suspended; set spec.suspend to false to continue`;
   return { status: { ...input.status, message }, actions: [] };
 }
 

@@ -58,6 +58,7 @@ export function stepDue(input: DecideInput): boolean {
   return (
     analysingPhases.has(status.phase ?? "") &&
     !spec.suspend &&
+    !status.pausedBy &&
     !spec.skipAnalysis &&
     !input.deleting &&
     observations.targetRevision === status.lastAppliedSpec &&
@@ -81,7 +82,7 @@ export function msUntilGateDue(input: DecideInput): number {
 export function wantedHooks(input: DecideInput): WebhookType[] {
   const { status, observations, spec } = input;
   const wanted: WebhookType[] = [];
-  if (input.deleting || spec.suspend) return wanted;
+  if (input.deleting || spec.suspend || status.pausedBy) return wanted;
   if (
     idlePhases.has(status.phase ?? "") &&
     observations.targetRevision !== status.lastAppliedSpec

@@ -8,6 +8,9 @@ export const eventReasons = {
   invalidSpec: "InvalidSpec",
   providerReachable: "ProviderReachable",
   providerUnreachable: "ProviderUnreachable",
+  /** A siskin.dev/request (kubectl siskin ...) carried out, or refused with the reason. */
+  requestDone: "RequestDone",
+  requestRefused: "RequestRefused",
 } as const;
 
 export type EventReason = (typeof eventReasons)[keyof typeof eventReasons];

@@ -30,8 +30,11 @@ export function startRun(input: DecideInput, replacing: boolean): Decision {
 }
 
 /** skipAnalysis: record the revision and promote it without steps or checks, saying so. */
-export function skipToPromotion(input: DecideInput): Decision {
-  const message = `Analysis skipped: promoting ${ref(input)} without checks`;
+export function skipToPromotion(
+  input: DecideInput,
+  why = "without checks",
+): Decision {
+  const message = `Analysis skipped: promoting ${ref(input)} ${why}`;
   return startPromotion(input, startRevision(input, message), [
     { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
     event(message),

@@ -7,6 +7,7 @@ import type {
   WebhookType,
 } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
+import type { OperatorRequest, UnreadableRequest } from "./requests.ts";
 
 export interface Readiness {
   ready: boolean;
@@ -58,6 +59,8 @@ export interface DecideInput {
   deleting?: boolean;
   /** Canary name/namespace for messages. */
   canary: { name: string; namespace: string };
+  /** A request (siskin.dev/request) whose id is not yet in status.lastRequest. */
+  request?: OperatorRequest | UnreadableRequest;
 }
 
 export type NotificationKind =

@@ -201,6 +201,21 @@ export const canaryStatusSchema = s.object({
     }),
   ),
   // Siskin additions (Flagger clients ignore them):
+  pausedBy: s
+    .string()
+    .describe("Who paused the run (kubectl siskin pause); cleared by resume."),
+  lastRequest: s
+    .object({
+      id: s.string().required(),
+      action: s.string().required(),
+      by: s.string(),
+      at: s.string({ format: "date-time" }),
+      result: s.string({ enum: ["done", "refused"] }).required(),
+      message: s.string(),
+    })
+    .describe(
+      "The last siskin.dev/request handled: carried out once, or refused with the reason.",
+    ),
   lastStepTime: s
     .string({ format: "date-time" })
     .describe("When the last analysis step was taken."),

@@ -29,6 +29,7 @@ import { gatherStep, metricTimeoutMs, stepIdentity } from "./gather.ts";
 import { templateLookups } from "./lookups.ts";
 import { observe, type Observed } from "./observe.ts";
 import { checkProvidersInBackground } from "./provider-check.ts";
+import { pendingRequest } from "./requests.ts";
 import {
   releaseFinalizer,
   writeFinalizers,
@@ -237,6 +238,7 @@ function gatherStepResults(
   const { namespace, name } = canary.metadata;
   const key = canaryKey(namespace, name);
   const now = deps.clock.now();
+  const request = pendingRequest(canary);
   const input: DecideInput = {
     spec,
     status: deps.stepTimes.onOurClock(key, canary.status ?? {}, now),
@@ -244,7 +246,13 @@ function gatherStepResults(
     now,
     canary: { name, namespace },
     deleting,
+    ...(request ? { request } : {}),
   };
+  // A request is answered at once, without waiting for a step's checks (abort must not wait on them).
+  if (request) {
+    deps.steps.forget(key);
+    return input;
+  }
   const hooks = wantedHooks(input);
   const checks = wantsChecks(input);
   if (hooks.length === 0 && !checks) {

@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+// kubectl-siskin: control and watch Canaries without editing their spec (which GitOps would revert).
+// On PATH as kubectl-siskin, kubectl runs it as `kubectl siskin ...`.
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import type { Canary } from "../api/canary.ts";
+import { requestActions, type RequestAction } from "../analysis/requests.ts";
+import { KubeApi } from "../kube/api.ts";
+import { KubeClient } from "../kube/client/http.ts";
+import { loadClusterAccess } from "../kube/client/kubeconfig.ts";
+import { parseDuration } from "../util/durations.ts";
+import { errorMessage } from "../util/errors.ts";
+import {
+  sendRequest,
+  waitFor,
+  type Session,
+  type WaitFor,
+} from "./commands.ts";
+import { canaryRef, followCanary } from "./follow.ts";
+import { canaryTable, statusBlock } from "./render.ts";
+
+const usage = `kubectl siskin COMMAND [NAME] [flags]
+
+  get [NAME]                    Canaries: phase, weight, failed checks, last verdicts (-A, -o json|yaml)
+  status NAME [--watch]         the run: each check with value, threshold and query; the next step
+  promote NAME                  finish the run now (or confirm a waiting rollout)
+  abort NAME [--reason TEXT]    roll back now
+  retry NAME                    analyse a Failed revision again, without an image change
+  pause NAME | resume NAME      hold the run where it is (survives GitOps syncs) / go on
+  wait NAME --for promoted|failed|phase=X [--timeout 10m]
+
+Flags: -n NAMESPACE, -A (all namespaces), --kubeconfig PATH, --context NAME, --timeout (default 10m
+for wait, 1m for requests). Requests exit 0 when carried out, 1 when refused, 2 without an answer;
+wait exits 0 on the wanted outcome, 1 on the other, 2 on timeout.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      namespace: { type: "string", short: "n" },
+      "all-namespaces": { type: "boolean", short: "A", default: false },
+      kubeconfig: { type: "string" },
+      context: { type: "string" },
+      output: { type: "string", short: "o" },
+      watch: { type: "boolean", short: "w", default: false },
+      reason: { type: "string" },
+      for: { type: "string" },
+      timeout: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, name] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 2;
+  }
+  const access = loadClusterAccess({
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    ...(values.context ? { context: values.context } : {}),
+  });
+  const client = new KubeClient(access);
+  const session: Session = {
+    client,
+    api: new KubeApi(client),
+    namespace: values.namespace ?? access.namespace,
+    user: userInfo().username,
+    print: (line) => console.log(line),
+    now: () => new Date(),
+  };
+  try {
+    return await run(session, command, name, values);
+  } finally {
+    client.close();
+  }
+}
+
+type Values = {
+  "all-namespaces": boolean;
+  output?: string;
+  watch: boolean;
+  reason?: string;
+  for?: string;
+  timeout?: string;
+};
+
+async function run(
+  session: Session,
+  command: string,
+  name: string | undefined,
+  values: Values,
+): Promise<number> {
+  const timeoutMs = (fallback: string) => {
+    const ms = parseDuration(values.timeout ?? fallback);
+    if (ms === undefined)
+      throw new Error(
+        `--timeout ${values.timeout}: write a duration such as 90s or 10m`,
+      );
+    return ms;
+  };
+  const needName = () => {
+    if (!name)
+      throw new Error(
+        `${command} needs a Canary name: kubectl siskin ${command} NAME`,
+      );
+    return name;
+  };
+  if (command === "get") return get(session, name, values);
+  if (command === "status") return status(session, needName(), values.watch);
+  if (command === "wait") {
+    const wanted = parseWaitFor(values.for);
+    return waitFor(session, needName(), wanted, timeoutMs("10m"));
+  }
+  if (requestActions.includes(command as RequestAction))
+    return sendRequest(session, needName(), command as RequestAction, {
+      ...(values.reason ? { reason: values.reason } : {}),
+      timeoutMs: timeoutMs("1m"),
+    });
+  throw new Error(`unknown command ${command}; run kubectl siskin --help`);
+}
+
+function parseWaitFor(text: string | undefined): WaitFor {
+  if (text === "promoted" || text === "failed") return { kind: text };
+  const phase = /^phase=(\w+)$/.exec(text ?? "")?.[1];
+  if (phase) return { kind: "phase", phase };
+  throw new Error(
+    `--for ${text ?? "(missing)"}: use promoted, failed or phase=<Phase>`,
+  );
+}
+
+async function get(
+  session: Session,
+  name: string | undefined,
+  values: Values,
+): Promise<number> {
+  const all = values["all-namespaces"];
+  const canaries = name
+    ? [await session.api.get<Canary>(canaryRef(session.namespace, name))]
+    : (
+        await session.api.list<Canary>({
+          apiVersion: "flagger.app/v1beta1",
+          kind: "Canary",
+          ...(all ? {} : { namespace: session.namespace }),
+        })
+      ).items;
+  if (values.output === "json")
+    session.print(JSON.stringify(canaries, null, 2));
+  else if (values.output === "yaml") session.print(stringify(canaries));
+  else if (values.output)
+    throw new Error(`-o ${values.output}: use json or yaml`);
+  else if (canaries.length === 0)
+    session.print(
+      `No Canaries in ${all ? "any namespace" : `namespace ${session.namespace}`}.`,
+    );
+  else session.print(canaryTable(canaries, all, session.now()));
+  return 0;
+}
+
+async function status(
+  session: Session,
+  name: string,
+  watch: boolean,
+): Promise<number> {
+  if (!watch) {
+    const canary = await session.api.get<Canary>(
+      canaryRef(session.namespace, name),
+    );
+    session.print(statusBlock(canary, session.now()));
+    return 0;
+  }
+  // Redraw on each change of the Canary (a watch), until Ctrl-C.
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  let shown = "";
+  await followCanary(
+    session.client,
+    session.api,
+    session.namespace,
+    name,
+    (canary) => {
+      const block = statusBlock(canary, session.now());
+      if (block !== shown) {
+        shown = block;
+        session.print(`--- ${session.now().toISOString()}\n${block}`);
+      }
+      return false;
+    },
+    stop.signal,
+  );
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`kubectl siskin: ${errorMessage(error)}`);
+    process.exit(2);
+  },
+);

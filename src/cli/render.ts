@@ -1,0 +1,92 @@
+// What `kubectl siskin get` and `status` print: plain text, one Canary per line or one block per run.
+import type { Canary, CheckResult } from "../api/canary.ts";
+import { parseDuration } from "../util/durations.ts";
+
+const ageOf = (since: string | undefined, now: Date): string => {
+  if (!since) return "-";
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(since)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+};
+
+const verdictOf = (c: CheckResult) =>
+  `${c.metric} ${c.verdict}${c.value !== undefined ? ` ${c.value}` : ""}`;
+
+/** A table like kubectl's: NAMESPACE (with -A), NAME, PHASE, WEIGHT, FAILED, LAST CHECKS, AGE. */
+export function canaryTable(
+  canaries: Canary[],
+  allNamespaces: boolean,
+  now: Date,
+): string {
+  const rows = canaries.map((c) => {
+    const s = c.status ?? {};
+    const threshold = c.spec.analysis?.threshold;
+    return [
+      ...(allNamespaces ? [c.metadata.namespace] : []),
+      c.metadata.name,
+      s.pausedBy ? `${s.phase ?? "-"} (paused)` : (s.phase ?? "-"),
+      `${s.canaryWeight ?? 0}`,
+      `${s.failedChecks ?? 0}/${threshold ?? "-"}`,
+      (s.lastChecks ?? []).map(verdictOf).join(", ") || "-",
+      ageOf(s.lastTransitionTime, now),
+    ];
+  });
+  const header = [
+    ...(allNamespaces ? ["NAMESPACE"] : []),
+    "NAME",
+    "PHASE",
+    "WEIGHT",
+    "FAILED",
+    "LAST CHECKS",
+    "AGE",
+  ];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) =>
+    Math.max(...all.map((r) => (r[i] ?? "").length)),
+  );
+  return all
+    .map((r) =>
+      r
+        .map((cell, i) =>
+          i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0),
+        )
+        .join("   "),
+    )
+    .join("\n");
+}
+
+/** The run as a person reads it: phase and weight, each check, gates and requests, the next step. */
+export function statusBlock(canary: Canary, now: Date): string {
+  const s = canary.status ?? {};
+  const analysis = canary.spec.analysis ?? {};
+  const lines = [
+    `${canary.metadata.namespace}/${canary.metadata.name}: ${s.phase ?? "not initialized"}, canary weight ${s.canaryWeight ?? 0}%, failed checks ${s.failedChecks ?? 0}/${analysis.threshold ?? "-"}`,
+  ];
+  if (s.pausedBy) lines.push(`  paused by ${s.pausedBy}`);
+  if (s.message) lines.push(`  ${s.message}`);
+  for (const c of s.lastChecks ?? [])
+    lines.push(
+      `  check ${c.metric}: ${c.verdict}${c.value !== undefined ? `, value ${c.value}` : ""}${c.threshold ? `, threshold ${c.threshold}` : ""}${c.query ? `, query ${c.query}` : ""}`,
+    );
+  if (
+    s.lastStepTime &&
+    (s.phase === "Progressing" || s.phase === "WaitingPromotion")
+  ) {
+    const intervalMs = parseDuration(analysis.interval ?? "1m") ?? 60_000;
+    const dueInS = Math.max(
+      0,
+      Math.round(
+        (Date.parse(s.lastStepTime) + intervalMs - now.getTime()) / 1000,
+      ),
+    );
+    lines.push(
+      `  next step in ${dueInS}s (interval ${analysis.interval ?? "1m"})`,
+    );
+  }
+  if (s.lastRequest)
+    lines.push(
+      `  last request: ${s.lastRequest.action} by ${s.lastRequest.by || "?"}: ${s.lastRequest.result}${s.lastRequest.message ? ` (${s.lastRequest.message})` : ""}`,
+    );
+  return lines.join("\n");
+}

@@ -1,0 +1,255 @@
+// Day-2 requests through `kubectl siskin` (the CLI run as a process, as a person or CI would), with the
+// operator running: results read from the API server and the RouteTable, exit codes from the CLI.
+import { execFile, spawn } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../dev/cluster/cluster.ts";
+import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
+import { WeightRecorder } from "../support/canary-api.ts";
+import { clusterState, eventually, kubeConfig } from "../support/cluster.ts";
+import {
+  initializePodinfo,
+  startScenario,
+  type Scenario,
+} from "../support/scenario.ts";
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+
+const run = promisify(execFile);
+const scenarios: Scenario[] = [];
+afterAll(async () => {
+  await Promise.all(scenarios.map((s) => s.dispose()));
+});
+
+/** kubectl siskin ... in the scenario's namespace: exit code and what it printed. */
+async function siskin(
+  s: Scenario,
+  ...args: string[]
+): Promise<{ code: number; out: string }> {
+  return run(
+    process.execPath,
+    [
+      join(repoRoot, "src/cli/main.ts"),
+      `--kubeconfig=${clusterState().kubeconfig}`,
+      "-n",
+      s.ns,
+      ...args,
+    ],
+    { timeout: 120_000 },
+  ).then(
+    (r) => ({ code: 0, out: r.stdout }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      out: `${e.stdout}${e.stderr}`,
+    }),
+  );
+}
+
+/** A weighted canary without metrics (every step passes) at interval 2s: only the requests decide. */
+async function releasing(prefix: string): Promise<Scenario> {
+  const s = await startScenario(prefix);
+  scenarios.push(s);
+  await initializePodinfo(
+    s,
+    podinfoCanary(s.ns, {
+      interval: "2s",
+      stepWeight: 10,
+      maxWeight: 50,
+      metrics: [],
+    }),
+  );
+  await s.api.setImage("podinfo", podinfoImage("6.0.1"));
+  await eventually(async () => ((await s.api.weights())?.[1] ?? 0) >= 10, {
+    what: "weight 10",
+  });
+  return s;
+}
+
+/** Re-applies the Canary's manifest the way Flux does: server-side, its own field manager, forced. */
+async function fluxApply(s: Scenario): Promise<void> {
+  const manifest = podinfoCanary(s.ns, {
+    interval: "2s",
+    stepWeight: 10,
+    maxWeight: 50,
+    metrics: [],
+  });
+  await kubeConfig()
+    .makeApiClient(CustomObjectsApi)
+    .patchNamespacedCustomObject(
+      {
+        group: "flagger.app",
+        version: "v1beta1",
+        namespace: s.ns,
+        plural: "canaries",
+        name: "podinfo",
+        body: manifest,
+        fieldManager: "kustomize-controller",
+        force: true,
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.ServerSideApply),
+    );
+}
+
+describe("requests through kubectl siskin", () => {
+  it("pause holds the weight through GitOps re-applies; resume goes on to Succeeded", async () => {
+    const s = await releasing("pause");
+    const paused = await siskin(s, "pause", "podinfo");
+    expect(paused).toMatchObject({ code: 0 });
+    expect(paused.out).toMatch(/pause .*: done: paused by/);
+    const held = (await s.api.status()).canaryWeight;
+    for (let i = 0; i < 3; i++) {
+      await fluxApply(s);
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // one interval per re-apply
+    }
+    expect(await s.api.status()).toMatchObject({
+      phase: "Progressing",
+      canaryWeight: held,
+    });
+    expect((await s.api.weights())?.[1]).toBe(held);
+    // A second pause is refused, saying why, with exit code 1.
+    const again = await siskin(s, "pause", "podinfo");
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/refused: already paused by/);
+    expect(await siskin(s, "resume", "podinfo")).toMatchObject({ code: 0 });
+    expect(
+      await siskin(
+        s,
+        "wait",
+        "podinfo",
+        "--for",
+        "promoted",
+        "--timeout",
+        "60s",
+      ),
+    ).toMatchObject({ code: 0 });
+    expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+  });
+
+  it("abort rolls back at once; retry analyses the same revision again to Succeeded", async () => {
+    const s = await releasing("abort");
+    // A CI job waiting for promotion sees the rollback: exit 1, with the reason.
+    const waiting = siskin(
+      s,
+      "wait",
+      "podinfo",
+      "--for",
+      "promoted",
+      "--timeout",
+      "60s",
+    );
+    const aborted = await siskin(
+      s,
+      "abort",
+      "podinfo",
+      "--reason",
+      "error budget spent",
+    );
+    expect(aborted.code).toBe(0);
+    expect(await s.api.status()).toMatchObject({
+      phase: "Failed",
+      canaryWeight: 0,
+    });
+    expect((await s.api.weights())?.[1]).toBe(0);
+    const waited = await waiting;
+    expect(waited.code).toBe(1);
+    expect(waited.out).toMatch(/ended Failed, not promoted/);
+    expect(waited.out).toMatch(/aborted by .*: error budget spent/);
+
+    const weights = new WeightRecorder();
+    await weights.start(s.api);
+    expect((await siskin(s, "retry", "podinfo")).code).toBe(0);
+    await s.waitForPhase("Succeeded");
+    weights.stop();
+    expect(weights.seen).toEqual([0, 10, 20, 30, 40, 50, 0]);
+    expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+    // Nothing to abort now: refused, exit 1.
+    const late = await siskin(s, "abort", "podinfo");
+    expect(late.code).toBe(1);
+    expect(late.out).toMatch(/nothing to abort in phase Succeeded/);
+  });
+
+  it("promote finishes a run now; kubectl wait --for=condition=Promoted works", async () => {
+    const s = await releasing("promote");
+    // `status --watch` in a pseudo-terminal (util-linux script), as a person sees it.
+    const command = [
+      process.execPath,
+      join(repoRoot, "src/cli/main.ts"),
+      `--kubeconfig=${clusterState().kubeconfig}`,
+      `-n ${s.ns}`,
+      "status podinfo --watch",
+    ].join(" ");
+    const terminal = spawn("script", ["-qfec", command, "/dev/null"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true, // its own process group, stopped as a whole below
+    });
+    let screen = "";
+    terminal.stdout.on("data", (chunk: Buffer) => (screen += chunk.toString()));
+    try {
+      await eventually(async () => /canary weight [1-9]0%/.test(screen), {
+        what: () => `the watch to show a weight (screen: ${screen})`,
+      });
+      expect((await siskin(s, "promote", "podinfo")).code).toBe(0);
+      await s.waitForPhase("Succeeded", 20_000);
+      await eventually(
+        async () => /: Succeeded, canary weight 0%/.test(screen),
+        {
+          what: () => `the watch to show Succeeded (screen: ${screen})`,
+        },
+      );
+      expect(screen).toMatch(/last request: promote by .*: done/);
+    } finally {
+      if (terminal.pid) process.kill(-terminal.pid, "SIGTERM");
+    }
+    expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+    const kubectl = join(clusterState().binDir, "kubectl");
+    const waited = await run(kubectl, [
+      `--kubeconfig=${clusterState().kubeconfig}`,
+      "-n",
+      s.ns,
+      "wait",
+      "canary/podinfo",
+      "--for=condition=Promoted",
+      "--timeout=30s",
+    ]);
+    expect(waited.stdout).toMatch(/condition met/);
+    // The record of the request, as `status` shows it, and `get`'s table.
+    const status = await siskin(s, "status", "podinfo");
+    expect(status.out).toMatch(/last request: promote by .*: done/);
+    const get = await siskin(s, "get");
+    expect(get.out).toMatch(/^NAME\s+PHASE\s+WEIGHT\s+FAILED/m);
+    expect(get.out).toMatch(/^podinfo\s+Succeeded\s+0\s+/m);
+    // wait on a release that does not come: exit 2 after the timeout.
+    const none = await siskin(
+      s,
+      "wait",
+      "podinfo",
+      "--for",
+      "promoted",
+      "--timeout",
+      "3s",
+    );
+    expect(none.code).toBe(2);
+    expect(none.out).toMatch(/timed out after 3s in phase Succeeded/);
+  });
+
+  it("a promote is carried out once when the operator is killed right after writing it", async () => {
+    const s = await releasing("promote-kill");
+    const answered = siskin(s, "promote", "podinfo");
+    await eventually(
+      async () => (await s.api.status()).lastRequest?.action === "promote",
+      { intervalMs: 10, what: "the promote recorded" },
+    );
+    await s.operator.kill();
+    s.operator.start();
+    expect((await answered).code).toBe(0);
+    await s.waitForPhase("Succeeded");
+    const events = await s.api.core.listNamespacedEvent({ namespace: s.ns });
+    const done = events.items.filter((e) => e.reason === "RequestDone");
+    expect(done.reduce((n, e) => n + (e.count ?? 1), 0)).toBe(1);
+    expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+  });
+});
