@@ -1,11 +1,10 @@
 // Amazon CloudWatch: the query is a JSON array of MetricDataQuery; GetMetricData over the last
 // 10 x interval; the value is the first value of the first result. Credentials come from the standard
 // AWS chain (environment, IRSA web identity, instance profile); `address` overrides the endpoint.
-import {
+import type * as CloudWatchSdk from "@aws-sdk/client-cloudwatch";
+import type {
   CloudWatchClient,
-  GetMetricDataCommand,
-  ListMetricsCommand,
-  type MetricDataQuery,
+  MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
 import { SiskinError } from "../util/errors.ts";
 import type { MetricProvider } from "./types.ts";
@@ -36,12 +35,24 @@ export function parseMetricDataQueries(query: string): MetricDataQuery[] {
   return parsed as MetricDataQuery[];
 }
 
+// The AWS SDK is loaded on first use: most installations never query CloudWatch, and loading it
+// costs the operator several MiB of resident memory.
+type Sdk = typeof CloudWatchSdk;
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> =>
+  (sdk ??= import("@aws-sdk/client-cloudwatch"));
+
 export function cloudwatchProvider(options: CloudWatchOptions): MetricProvider {
-  const client = new CloudWatchClient({
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    maxAttempts: 2,
-  });
+  let client: Promise<CloudWatchClient> | undefined;
+  const clientOf = () =>
+    (client ??= loadSdk().then(
+      ({ CloudWatchClient }) =>
+        new CloudWatchClient({
+          region: options.region,
+          ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+          maxAttempts: 2,
+        }),
+    ));
   const now = options.now ?? (() => new Date());
   const describe = (error: unknown): SiskinError => {
     const e = error as {
@@ -80,8 +91,11 @@ export function cloudwatchProvider(options: CloudWatchOptions): MetricProvider {
       const queries = parseMetricDataQueries(query);
       const end = now();
       const start = new Date(end.getTime() - 10 * options.intervalMs);
+      const { GetMetricDataCommand } = await loadSdk();
       try {
-        const result = await client.send(
+        const result = await (
+          await clientOf()
+        ).send(
           new GetMetricDataCommand({
             MetricDataQueries: queries,
             StartTime: start,
@@ -97,8 +111,11 @@ export function cloudwatchProvider(options: CloudWatchOptions): MetricProvider {
       }
     },
     async isOnline(signal) {
+      const { ListMetricsCommand } = await loadSdk();
       try {
-        await client.send(new ListMetricsCommand({}), { abortSignal: signal });
+        await (
+          await clientOf()
+        ).send(new ListMetricsCommand({}), { abortSignal: signal });
         return true;
       } catch {
         return false;
