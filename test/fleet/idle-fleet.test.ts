@@ -111,7 +111,19 @@ describe("an idle fleet", () => {
         { timeoutMs: 120_000, intervalMs: 2000, what: "workloads settled" },
       );
 
+      // ... and the operator done announcing what it did (its events): no request for one interval.
+      let seen = -1;
+      let quietSince = Date.now();
+      await eventually(
+        async () => {
+          const now = await operatorRequests();
+          if (now !== seen) [seen, quietSince] = [now, Date.now()];
+          return Date.now() - quietSince >= 10_000;
+        },
+        { timeoutMs: 120_000, intervalMs: 1000, what: "the operator quiet" },
+      );
       const requestsBefore = await operatorRequests();
+      const linesBefore = await requestLines();
       const stop = new AbortController();
       const changes = {
         pods: recordChanges(`/api/v1/namespaces/${ns.name}/pods`, stop.signal),
@@ -135,10 +147,38 @@ describe("an idle fleet", () => {
       expect(summary(changes.pods)).toEqual([]);
       expect(summary(changes.deployments)).toEqual([]);
       expect(summary(changes.replicasets)).toEqual([]);
-      expect(requestsAfter - requestsBefore).toBe(0);
+      expect(
+        requestsAfter - requestsBefore,
+        `requests by verb and code, before and after:\n${linesBefore}\n---\n${await requestLines()}\nevents:\n${await eventLines()}`,
+      ).toBe(0);
     },
   );
 });
+
+/** The namespace's events, newest last, for a failure message. */
+async function eventLines(): Promise<string> {
+  const list = await api.list<{
+    reason?: string;
+    message?: string;
+    lastTimestamp?: string;
+  }>({ apiVersion: "v1", kind: "Event", namespace: ns.name });
+  return list.items
+    .map((e) => `${e.lastTimestamp} ${e.reason} ${e.message?.slice(0, 80)}`)
+    .sort()
+    .slice(-60)
+    .join("\n");
+}
+
+/** The operator's request counters as /metrics shows them, for a failure message. */
+async function requestLines(): Promise<string> {
+  const text = await (
+    await fetch(`${await operator.httpUrl()}/metrics`)
+  ).text();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith("rest_client_requests_total{"))
+    .join("\n");
+}
 
 /** The operator's API requests so far, watches left out (a watch ending and resuming is not work). */
 async function operatorRequests(): Promise<number> {
