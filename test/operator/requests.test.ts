@@ -4,9 +4,9 @@ import { execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../../dev/cluster/cluster.ts";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { WeightRecorder } from "../support/canary-api.ts";
+import { kubectlSiskin, cliEntry } from "../support/cli.ts";
 import { clusterState, eventually, kubeConfig } from "../support/cluster.ts";
 import {
   initializePodinfo,
@@ -25,29 +25,7 @@ afterAll(async () => {
   await Promise.all(scenarios.map((s) => s.dispose()));
 });
 
-/** kubectl siskin ... in the scenario's namespace: exit code and what it printed. */
-async function siskin(
-  s: Scenario,
-  ...args: string[]
-): Promise<{ code: number; out: string }> {
-  return run(
-    process.execPath,
-    [
-      join(repoRoot, "src/cli/main.ts"),
-      `--kubeconfig=${clusterState().kubeconfig}`,
-      "-n",
-      s.ns,
-      ...args,
-    ],
-    { timeout: 120_000 },
-  ).then(
-    (r) => ({ code: 0, out: r.stdout }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      code: e.code,
-      out: `${e.stdout}${e.stderr}`,
-    }),
-  );
-}
+const siskin = (s: Scenario, ...args: string[]) => kubectlSiskin(s.ns, ...args);
 
 /** A weighted canary without metrics (every step passes) at interval 2s: only the requests decide. */
 async function releasing(prefix: string): Promise<Scenario> {
@@ -177,7 +155,7 @@ describe("requests through kubectl siskin", () => {
     // `status --watch` in a pseudo-terminal (util-linux script), as a person sees it.
     const command = [
       process.execPath,
-      join(repoRoot, "src/cli/main.ts"),
+      cliEntry,
       `--kubeconfig=${clusterState().kubeconfig}`,
       `-n ${s.ns}`,
       "status podinfo --watch",
