@@ -101,4 +101,33 @@ describe("requests", () => {
       result: "refused",
     });
   });
+
+  it("promote in Waiting confirms the rollout the closed gate holds back", () => {
+    const run = new Run({
+      webhooks: [
+        { name: "gate", type: "confirm-rollout", url: "http://127.0.0.1:1/" },
+      ],
+    }).tick();
+    run.obs.targetRevision = "rev2";
+    run.answers.gate = { ok: false, message: "HTTP 403: Forbidden" };
+    run.tick();
+    expect(run.status.phase).toBe("Waiting");
+    run.ask({ id: "w1", action: "promote", by: "ana" });
+    expect(run.status).toMatchObject({
+      phase: "Progressing",
+      lastAppliedSpec: "rev2",
+      lastRequest: { result: "done", message: "rollout confirmed by ana" },
+    });
+  });
+
+  it("pause while idle holds the next release until resume", () => {
+    const run = new Run().tick().tick();
+    run.ask({ id: "i1", action: "pause", by: "ana" });
+    run.obs.targetRevision = "rev2";
+    run.advance(10_000).tick();
+    expect(run.status.phase).toBe("Initialized");
+    run.ask({ id: "i2", action: "resume", by: "ana" });
+    run.tick();
+    expect(run.status.phase).toBe("Progressing");
+  });
 });

@@ -18,7 +18,12 @@ import {
   type WaitFor,
 } from "./commands.ts";
 import { canaryRef, followCanary } from "./follow.ts";
-import { canaryTable, statusBlock } from "./render.ts";
+import {
+  canaryTable,
+  statusBlock,
+  timelineLines,
+  type CanaryEvent,
+} from "./render.ts";
 
 const usage = `kubectl siskin COMMAND [NAME] [flags]
 
@@ -157,6 +162,26 @@ async function get(
   return 0;
 }
 
+/** The status block and the run's timeline (the Canary's Events since the revision started). */
+async function statusWithTimeline(
+  session: Session,
+  canary: Canary,
+): Promise<string> {
+  const events = await session.api.list<CanaryEvent>(
+    { apiVersion: "v1", kind: "Event", namespace: session.namespace },
+    {
+      fieldSelector: `involvedObject.kind=Canary,involvedObject.name=${canary.metadata.name}`,
+    },
+  );
+  const timeline = timelineLines(canary, events.items);
+  return [
+    statusBlock(canary, session.now()),
+    ...(timeline.length
+      ? ["  timeline (since the revision started):", ...timeline]
+      : []),
+  ].join("\n");
+}
+
 async function status(
   session: Session,
   name: string,
@@ -166,28 +191,39 @@ async function status(
     const canary = await session.api.get<Canary>(
       canaryRef(session.namespace, name),
     );
-    session.print(statusBlock(canary, session.now()));
+    session.print(await statusWithTimeline(session, canary));
     return 0;
   }
-  // Redraw on each change of the Canary (a watch), until Ctrl-C.
+  // Redraw on each change of the Canary (a watch), until Ctrl-C; each change is printed after the
+  // previous one, once its Events are read.
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
   let shown = "";
+  let printing = Promise.resolve();
   await followCanary(
     session.client,
     session.api,
     session.namespace,
     name,
     (canary) => {
-      const block = statusBlock(canary, session.now());
-      if (block !== shown) {
-        shown = block;
-        session.print(`--- ${session.now().toISOString()}\n${block}`);
-      }
+      printing = printing
+        .then(async () => {
+          const block = await statusWithTimeline(session, canary);
+          if (block !== shown) {
+            shown = block;
+            session.print(`--- ${session.now().toISOString()}\n${block}`);
+          }
+        })
+        .catch((error: unknown) => {
+          session.print(
+            `(could not read the Canary's events: ${errorMessage(error)})`,
+          );
+        });
       return false;
     },
     stop.signal,
   );
+  await printing;
   return 0;
 }
 

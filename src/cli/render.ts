@@ -90,3 +90,36 @@ export function statusBlock(canary: Canary, now: Date): string {
     );
   return lines.join("\n");
 }
+
+export interface CanaryEvent {
+  type?: string;
+  reason?: string;
+  message?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+}
+
+/**
+ * The run as a timeline, from the Canary's Events (each step, each failed check with its query, gates,
+ * requests): those since the current revision started, oldest first, the time relative to that start.
+ */
+export function timelineLines(
+  canary: Canary,
+  events: CanaryEvent[],
+  limit = 30,
+): string[] {
+  const start = Date.parse(canary.status?.canaryRevisionStart ?? "") || 0;
+  const at = (e: CanaryEvent) =>
+    Date.parse(e.lastTimestamp ?? e.eventTime ?? "") || 0;
+  const recent = events
+    .filter((e) => at(e) >= start - 1000)
+    .sort((a, b) => at(a) - at(b))
+    .slice(-limit);
+  return recent.map((e) => {
+    const offset = start
+      ? `+${Math.max(0, Math.round((at(e) - start) / 1000))}s`
+      : "";
+    const mark = e.type === "Warning" ? "!" : " ";
+    return `  ${offset.padStart(6)} ${mark} ${e.reason ?? ""}: ${e.message ?? ""}`;
+  });
+}

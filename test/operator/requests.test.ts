@@ -13,7 +13,11 @@ import {
   startScenario,
   type Scenario,
 } from "../support/scenario.ts";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import {
+  CoreV1Api,
+  RbacAuthorizationV1Api,
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
@@ -197,6 +201,12 @@ describe("requests through kubectl siskin", () => {
     // The record of the request, as `status` shows it, and `get`'s table.
     const status = await siskin(s, "status", "podinfo");
     expect(status.out).toMatch(/last request: promote by .*: done/);
+    // The run's timeline, from the Canary's Events.
+    expect(status.out).toMatch(/timeline \(since the revision started\):/);
+    expect(status.out).toMatch(/Synced: Advance \S+ canary weight 10/);
+    expect(status.out).toMatch(
+      /RequestDone: promote request \S+ for \S+: promoted by/,
+    );
     const get = await siskin(s, "get");
     expect(get.out).toMatch(/^NAME\s+PHASE\s+WEIGHT\s+FAILED/m);
     expect(get.out).toMatch(/^podinfo\s+Succeeded\s+0\s+/m);
@@ -229,5 +239,81 @@ describe("requests through kubectl siskin", () => {
     const done = events.items.filter((e) => e.reason === "RequestDone");
     expect(done.reduce((n, e) => n + (e.count ?? 1), 0)).toBe(1);
     expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+  });
+
+  it("a person without patch on the Canary is refused by the API server, not the operator", async () => {
+    const s = await releasing("rbac");
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    const rbac = kubeConfig().makeApiClient(RbacAuthorizationV1Api);
+    await core.createNamespacedServiceAccount({
+      namespace: s.ns,
+      body: { metadata: { name: "viewer" } },
+    });
+    await rbac.createNamespacedRole({
+      namespace: s.ns,
+      body: {
+        metadata: { name: "canary-viewer" },
+        rules: [
+          {
+            apiGroups: ["flagger.app"],
+            resources: ["canaries"],
+            verbs: ["get", "list", "watch"],
+          },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: s.ns,
+      body: {
+        metadata: { name: "canary-viewer" },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "Role",
+          name: "canary-viewer",
+        },
+        subjects: [{ kind: "ServiceAccount", name: "viewer", namespace: s.ns }],
+      },
+    });
+    const token = await core.createNamespacedServiceAccountToken({
+      name: "viewer",
+      namespace: s.ns,
+      body: { spec: { audiences: [], expirationSeconds: 600 } },
+    });
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), "viewer-")), "config");
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          {
+            name: "local",
+            cluster: {
+              server: clusterState().server,
+              "certificate-authority-data": readFileSync(
+                clusterState().caFile,
+              ).toString("base64"),
+            },
+          },
+        ],
+        users: [{ name: "viewer", user: { token: token.status?.token } }],
+        contexts: [
+          { name: "viewer", context: { cluster: "local", user: "viewer" } },
+        ],
+        "current-context": "viewer",
+      }),
+    );
+    // Reading is allowed; the request is refused by the API server (403), and nothing changes.
+    expect((await siskin(s, `--kubeconfig=${kubeconfig}`, "get")).code).toBe(0);
+    const refused = await siskin(
+      s,
+      `--kubeconfig=${kubeconfig}`,
+      "abort",
+      "podinfo",
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.out).toMatch(/403/);
+    expect((await s.api.status()).phase).toBe("Progressing");
+    expect((await s.api.status()).lastRequest).toBeUndefined();
   });
 });
