@@ -5,9 +5,9 @@
 // never carries a request out twice. A request that makes no sense in the phase is refused, saying why.
 import type { CanaryStatus, Phase } from "../api/canary.ts";
 import { eventReasons } from "./reasons.ts";
-import { rollback } from "./promotion.ts";
-import { ref } from "./status.ts";
-import { skipToPromotion, startRun } from "./transitions.ts";
+import { rollback, startPromotion } from "./promotion.ts";
+import { event, ref } from "./status.ts";
+import { startRun } from "./transitions.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
 export const requestActions = [
@@ -90,7 +90,12 @@ export function answerRequest(
         return carriedOut(
           input,
           request,
-          skipToPromotion(input, `promoted by ${who} without further analysis`),
+          // The run's record (start, steps, weights) stays: promotion begins from where it is.
+          startPromotion(input, input.status, [
+            event(
+              `Promotion of ${ref(input)} requested by ${who}: analysis stopped`,
+            ),
+          ]),
           `promoted by ${who}`,
         );
       if (phase === "Waiting")

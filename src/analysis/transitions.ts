@@ -30,11 +30,8 @@ export function startRun(input: DecideInput, replacing: boolean): Decision {
 }
 
 /** skipAnalysis: record the revision and promote it without steps or checks, saying so. */
-export function skipToPromotion(
-  input: DecideInput,
-  why = "without checks",
-): Decision {
-  const message = `Analysis skipped: promoting ${ref(input)} ${why}`;
+export function skipToPromotion(input: DecideInput): Decision {
+  const message = `Analysis skipped: promoting ${ref(input)} without checks`;
   return startPromotion(input, startRevision(input, message), [
     { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
     event(message),
