@@ -17,6 +17,19 @@ describe("decide: weighted canary", () => {
     expect(run.status.canaryWeight).toBe(10);
   });
 
+  it("an idle Canary whose router objects are watched sets no timer; otherwise it re-asserts each interval", () => {
+    const run = new Run().tick().tick();
+    expect(run.status.phase).toBe("Initialized");
+    run.obs.routerWatched = true;
+    const watched = run.tick();
+    expect(watched.actions).toEqual([
+      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+    ]);
+    expect(watched.requeueAfterMs).toBeUndefined();
+    run.obs.routerWatched = false;
+    expect(run.tick().requeueAfterMs).toBe(10_000);
+  });
+
   it("initializes once the primary is ready", () => {
     const run = new Run();
     run.obs.primary = {

@@ -126,12 +126,15 @@ function idle(input: DecideInput): Decision {
       requeueAfterMs: input.spec.intervalMs,
     };
   }
-  // Re-assert the steady state every interval: corrects drift of the router objects and of the
-  // upstreamRef settings copied into them.
+  // Re-assert the steady state: corrects drift of the router objects and of the upstreamRef settings
+  // copied into them. When those are watched, their drift wakes the Canary and an idle fleet has no
+  // timers at all; otherwise (Services) it is re-asserted every interval.
   return {
     status,
     actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],
-    requeueAfterMs: input.spec.intervalMs,
+    ...(observations.routerWatched
+      ? {}
+      : { requeueAfterMs: input.spec.intervalMs }),
   };
 }
 

@@ -30,6 +30,11 @@ export interface Observations {
   };
   /** The target Deployment (the canary) is ready. */
   canary: Readiness;
+  /**
+   * The router's objects are watched (Gloo RouteTables and Upstreams when the CRDs exist): their drift
+   * wakes the Canary, so an idle one needs no periodic re-assertion. Services (kubernetes) are not.
+   */
+  routerWatched?: boolean;
   /** Metric verdicts, present only when wantsChecks() asked for them. */
   checks?: CheckResult[];
   /** Results of the webhooks wantedHooks() asked for. */

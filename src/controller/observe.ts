@@ -218,6 +218,10 @@ export function observe(
             : {}),
         },
         canary: deploymentReadiness(target, spec.canaryReadyThreshold),
+        routerWatched:
+          spec.provider === "gloo" &&
+          caches.routeTables !== undefined &&
+          caches.upstreams !== undefined,
       },
     },
   };
