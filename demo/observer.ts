@@ -1,8 +1,9 @@
-// Watches what a user would watch (the Canary's status and the RouteTable) while the demo runs, prints
+// Watches what a user would watch (the Canary's status and the RouteTableLike) while the demo runs, prints
 // live progress, and measures: the traffic split per step from the gateway's own counters, and the
 // metric values the operator judged against the gateway's traffic and Prometheus.
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import type { Canary, CheckResult } from "../src/api/canary.ts";
+import { routeWeights, type RouteTableLike } from "../dev/route-weights.ts";
 import type { GatewaySimulator } from "../dev/sim/gateway.ts";
 
 export interface StepRecord {
@@ -29,21 +30,6 @@ interface Snapshot {
   at: number;
   totals: ReturnType<GatewaySimulator["totals"]>;
 }
-
-type RouteTable = {
-  spec?: {
-    routes?: {
-      routeAction?: {
-        multi?: {
-          destinations?: {
-            weight?: number;
-            destination: { upstream: { name: string } };
-          }[];
-        };
-      };
-    }[];
-  };
-};
 
 export class Observer {
   readonly steps: StepRecord[] = [];
@@ -95,7 +81,7 @@ export class Observer {
       await watch.watch(
         `/apis/gateway.solo.io/v1/namespaces/${ns}/routetables`,
         { fieldSelector: "metadata.name=podinfo" },
-        (_t: string, rt: RouteTable) => this.onRouteTable(rt),
+        (_t: string, rt: RouteTableLike) => this.onRouteTable(rt),
         () => undefined,
       ),
     );
@@ -149,13 +135,8 @@ export class Observer {
     return s;
   }
 
-  private onRouteTable(rt: RouteTable): void {
-    const destinations =
-      rt.spec?.routes?.at(-1)?.routeAction?.multi?.destinations ?? [];
-    const canary =
-      destinations.find((d) =>
-        d.destination.upstream.name.includes("-canaryupstream-"),
-      )?.weight ?? 0;
+  private onRouteTable(rt: RouteTableLike): void {
+    const canary = routeWeights(rt)[1];
     if (canary === this.stepWeight && this.stepStart) return;
     this.closeStep();
     this.stepWeight = canary;

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import type { KubeClient } from "../../src/kube/client/http.ts";
 import { Reflector, type StoredObject } from "../../src/kube/reflector.ts";
 import { systemClock } from "../../src/util/clock.ts";
+import { routeWeights, type RouteTableLike } from "../../dev/route-weights.ts";
 
 export interface Stamped<T> {
   value: T;
@@ -11,33 +12,12 @@ export interface Stamped<T> {
 }
 
 type CanaryObject = StoredObject & { status?: { phase?: string } };
-type RouteTableObject = StoredObject & {
-  spec?: {
-    routes?: {
-      routeAction?: {
-        multi?: {
-          destinations?: {
-            weight?: number;
-            destination?: { upstream?: { name?: string } };
-          }[];
-        };
-      };
-    }[];
-  };
-};
+type RouteTableObject = StoredObject & RouteTableLike;
 
 const key = (o: StoredObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
-function canaryWeight(table: RouteTableObject): number {
-  const routes = table.spec?.routes ?? [];
-  const destinations =
-    routes[routes.length - 1]?.routeAction?.multi?.destinations ?? [];
-  return (
-    destinations.find((d) =>
-      d.destination?.upstream?.name?.includes("-canaryupstream-"),
-    )?.weight ?? 0
-  );
-}
+const canaryWeight = (table: RouteTableObject): number =>
+  routeWeights(table)[1];
 
 export class FleetObserver {
   readonly phases = new Map<string, Stamped<string>[]>();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { startCluster, type LocalCluster } from "../../dev/cluster/cluster.ts";
 import { signalGroup } from "../../dev/cluster/process.ts";
+import { routeWeights, type RouteTableLike } from "../../dev/route-weights.ts";
 import { OperatorProcess } from "../../dev/services/operator.ts";
 import { SlackReceiver } from "../../dev/services/slack-receiver.ts";
 import { KubeApi } from "../../src/kube/api.ts";
@@ -29,20 +30,7 @@ const slack = new SlackReceiver();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Timed<T> = { value: T; at: number };
-type RouteTable = StoredObject & {
-  spec?: {
-    routes?: {
-      routeAction?: {
-        multi?: {
-          destinations?: {
-            weight?: number;
-            destination?: { upstream?: { name?: string } };
-          }[];
-        };
-      };
-    }[];
-  };
-};
+type RouteTable = StoredObject & RouteTableLike;
 type CanaryObject = StoredObject & { status?: { phase?: string } };
 
 beforeAll(async () => {
@@ -93,12 +81,7 @@ function record<T extends StoredObject, V>(
   return { seen, reflector };
 }
 
-const canaryWeight = (t: RouteTable) =>
-  t.spec?.routes
-    ?.at(-1)
-    ?.routeAction?.multi?.destinations?.find((d) =>
-      d.destination?.upstream?.name?.includes("-canaryupstream-"),
-    )?.weight ?? 0;
+const canaryWeight = (t: RouteTable) => routeWeights(t)[1];
 
 describe("chaos", () => {
   it(

@@ -1,4 +1,5 @@
 // Reading what users would see: the Canary's status, the RouteTable's weights, Deployments, events.
+import { routeWeights, type RouteTableLike } from "../../dev/route-weights.ts";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -79,7 +80,7 @@ export class CanaryApi {
         plural: "routetables",
         name,
       });
-      return weightsOf(table as RouteTableObject);
+      return routeWeights(table as RouteTableLike);
     } catch {
       return undefined;
     }
@@ -147,8 +148,8 @@ export class WeightRecorder {
     this.request = await new Watch(api.kc).watch(
       `/apis/gateway.solo.io/v1/namespaces/${api.namespace}/routetables`,
       { fieldSelector: `metadata.name=${name}` },
-      (_type: string, table: RouteTableObject) => {
-        const w = weightsOf(table);
+      (_type: string, table: RouteTableLike) => {
+        const w = routeWeights(table);
         if (this.seen[this.seen.length - 1] !== w[1]) this.seen.push(w[1]);
         if (w[0] + w[1] !== 100) this.seen.push(Number.NaN); // never a split that does not add up
       },
@@ -159,32 +160,6 @@ export class WeightRecorder {
   stop(): void {
     this.request?.abort();
   }
-}
-
-type RouteTableObject = {
-  spec: {
-    routes: {
-      routeAction: {
-        multi: {
-          destinations: {
-            weight: number;
-            destination: { upstream: { name: string } };
-          }[];
-        };
-      };
-    }[];
-  };
-};
-
-/** [primary, canary] weights of the last (weighted or fallback) route. */
-function weightsOf(table: RouteTableObject): [number, number] {
-  const d =
-    table.spec.routes[table.spec.routes.length - 1]?.routeAction.multi
-      .destinations ?? [];
-  const find = (role: string) =>
-    d.find((x) => x.destination.upstream.name.includes(`-${role}upstream-`))
-      ?.weight ?? 0;
-  return [find("primary"), find("canary")];
 }
 
 /**
