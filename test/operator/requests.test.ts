@@ -7,14 +7,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { WeightRecorder } from "../support/canary-api.ts";
 import { kubectlSiskin, cliEntry } from "../support/cli.ts";
-import { clusterState, eventually, kubeConfig } from "../support/cluster.ts";
+import {
+  clusterState,
+  eventually,
+  kubeConfig,
+  serviceAccountKubeconfig,
+} from "../support/cluster.ts";
 import {
   initializePodinfo,
   startScenario,
   type Scenario,
 } from "../support/scenario.ts";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import {
   CoreV1Api,
   RbacAuthorizationV1Api,
@@ -274,35 +277,7 @@ describe("requests through kubectl siskin", () => {
         subjects: [{ kind: "ServiceAccount", name: "viewer", namespace: s.ns }],
       },
     });
-    const token = await core.createNamespacedServiceAccountToken({
-      name: "viewer",
-      namespace: s.ns,
-      body: { spec: { audiences: [], expirationSeconds: 600 } },
-    });
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), "viewer-")), "config");
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [
-          {
-            name: "local",
-            cluster: {
-              server: clusterState().server,
-              "certificate-authority-data": readFileSync(
-                clusterState().caFile,
-              ).toString("base64"),
-            },
-          },
-        ],
-        users: [{ name: "viewer", user: { token: token.status?.token } }],
-        contexts: [
-          { name: "viewer", context: { cluster: "local", user: "viewer" } },
-        ],
-        "current-context": "viewer",
-      }),
-    );
+    const kubeconfig = await serviceAccountKubeconfig(s.ns, "viewer");
     // Reading is allowed; the request is refused by the API server (403), and nothing changes.
     expect((await siskin(s, `--kubeconfig=${kubeconfig}`, "get")).code).toBe(0);
     const refused = await siskin(

@@ -2,8 +2,7 @@
 // exactly src/kube/permissions.ts (each rule backed by a call in the code); `helm install` into the local
 // cluster; then the operator, run with a token of the chart's ServiceAccount, completes S1 and S2.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -26,6 +25,7 @@ import {
   clusterState,
   createTestNamespace,
   kubeConfig,
+  serviceAccountKubeconfig,
 } from "../support/cluster.ts";
 import {
   initializePodinfo,
@@ -222,34 +222,7 @@ describe("installed chart, operator as its ServiceAccount", () => {
       "leaderElection.enabled=true",
     ]);
     // A token of the chart's ServiceAccount, as its pod would have it.
-    const core = kubeConfig().makeApiClient(CoreV1Api);
-    const token = await core.createNamespacedServiceAccountToken({
-      name: release,
-      namespace: releaseNs.name,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const dir = mkdtempSync(join(tmpdir(), "siskin-sa-"));
-    const kubeconfig = join(dir, "kubeconfig");
-    const ca = readFileSync(clusterState().caFile).toString("base64");
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [
-          {
-            name: "local",
-            cluster: {
-              server: clusterState().server,
-              "certificate-authority-data": ca,
-            },
-          },
-        ],
-        users: [{ name: "sa", user: { token: token.status?.token } }],
-        contexts: [{ name: "sa", context: { cluster: "local", user: "sa" } }],
-        "current-context": "sa",
-      }),
-    );
+    const kubeconfig = await serviceAccountKubeconfig(releaseNs.name, release);
     await slack.start();
     s = await startScenario("chart-rbac", "http://127.0.0.1:9", {
       kubeconfig,

@@ -1,5 +1,8 @@
 // Helpers for tests that run against the shared local cluster.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { inject } from "vitest";
@@ -70,4 +73,44 @@ export async function eventually<T>(
     }
     await sleep(options.intervalMs ?? 200);
   }
+}
+
+/**
+ * A kubeconfig file that authenticates as a ServiceAccount (a fresh token from the TokenRequest API), as
+ * its pod would: for tests of what exactly that account may do.
+ */
+export async function serviceAccountKubeconfig(
+  namespace: string,
+  name: string,
+): Promise<string> {
+  const token = await kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccountToken({
+      name,
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+  const file = join(mkdtempSync(join(tmpdir(), "siskin-sa-")), "kubeconfig");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        {
+          name: "local",
+          cluster: {
+            server: clusterState().server,
+            "certificate-authority-data": readFileSync(
+              clusterState().caFile,
+            ).toString("base64"),
+          },
+        },
+      ],
+      users: [{ name, user: { token: token.status?.token } }],
+      contexts: [{ name, context: { cluster: "local", user: name } }],
+      "current-context": name,
+    }),
+  );
+  return file;
 }
