@@ -5,22 +5,14 @@
 # `go install module@version` refuses Prometheus (its go.mod has replace directives), so this builds
 # from a copy of the downloaded module instead.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cached-build.sh"
 version="v0.53.0" # Prometheus 2.53, the add-on's image
-cache_root="${SISKIN_CACHE_DIR:-$HOME/.cache/siskin}"
-dir="$cache_root/promtool-$version"
-if [ ! -x "$dir/bin/promtool" ]; then
-  mkdir -p "$cache_root"
-  exec 9>"$cache_root/promtool-$version.lock"
-  flock 9
-  if [ ! -x "$dir/bin/promtool" ]; then
-    echo "promtool: building promtool $version from its Go module (a few minutes, once)" >&2
-    tmp="$(mktemp -d "$cache_root/promtool-build.XXXXXX")"
-    src="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/prometheus/prometheus@$version" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-    cp -r "$src" "$tmp/src" && chmod -R u+w "$tmp/src"
-    (cd "$tmp/src" && GOFLAGS=-mod=mod go build -o "$tmp/bin/promtool" ./cmd/promtool) >&2
-    rm -rf "$tmp/src"
-    rm -rf "$dir" && mv "$tmp" "$dir"
-  fi
-fi
-echo "$dir/bin/promtool"
+build_promtool() {
+  local src
+  src="$(cd "$1" && GOFLAGS=-mod=mod go mod download -json "github.com/prometheus/prometheus@$version" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  cp -r "$src" "$1/src" && chmod -R u+w "$1/src"
+  (cd "$1/src" && GOFLAGS=-mod=mod go build -o "$1/bin/promtool" ./cmd/promtool)
+  rm -rf "$1/src"
+}
+cached_build promtool "$version" promtool build_promtool
