@@ -36,7 +36,7 @@ export interface UnreadableRequest {
 
 const midRun: readonly Phase[] = ["Progressing", "WaitingPromotion"];
 
-/** The decision for a new request, or undefined when the request leaves the decision to the phase. */
+/** The decision for a new request: carried out, or refused with the reason. */
 export function answerRequest(
   input: DecideInput,
   request: OperatorRequest | UnreadableRequest,

@@ -18,6 +18,22 @@ export interface Session {
   now: () => Date;
 }
 
+/** followCanary in the session's namespace. */
+export const follow = (
+  session: Session,
+  name: string,
+  onCanary: (canary: Canary) => boolean,
+  signal: AbortSignal,
+): Promise<boolean> =>
+  followCanary(
+    session.client,
+    session.api,
+    session.namespace,
+    name,
+    onCanary,
+    signal,
+  );
+
 /** Runs `work` until it settles or `timeoutMs` passes; undefined on timeout. */
 async function withTimeout<T>(
   timeoutMs: number,
@@ -55,10 +71,8 @@ export async function sendRequest(
   );
   let answer: CanaryStatus["lastRequest"];
   const answered = await withTimeout(options.timeoutMs, (signal) =>
-    followCanary(
-      session.client,
-      session.api,
-      session.namespace,
+    follow(
+      session,
       name,
       (canary) => {
         if (canary.status?.lastRequest?.id !== id) return false;
@@ -103,10 +117,8 @@ export async function waitFor(
     Date.parse(s.lastTransitionTime ?? "") >=
       Math.floor(startedAt / 1000) * 1000;
   await withTimeout(timeoutMs, (signal) =>
-    followCanary(
-      session.client,
-      session.api,
-      session.namespace,
+    follow(
+      session,
       name,
       (canary) => {
         last = canary;

@@ -12,12 +12,13 @@ import { loadClusterAccess } from "../kube/client/kubeconfig.ts";
 import { parseDuration } from "../util/durations.ts";
 import { errorMessage } from "../util/errors.ts";
 import {
+  follow,
   sendRequest,
   waitFor,
   type Session,
   type WaitFor,
 } from "./commands.ts";
-import { canaryRef, followCanary } from "./follow.ts";
+import { canaryRef } from "./follow.ts";
 import {
   canaryTable,
   statusBlock,
@@ -200,10 +201,8 @@ async function status(
   process.once("SIGINT", () => stop.abort());
   let shown = "";
   let printing = Promise.resolve();
-  await followCanary(
-    session.client,
-    session.api,
-    session.namespace,
+  await follow(
+    session,
     name,
     (canary) => {
       printing = printing
