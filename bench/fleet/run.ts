@@ -35,7 +35,7 @@ import {
   workloadChurn,
 } from "./measure.ts";
 import { SlowMetricsServer } from "./metrics-server.ts";
-import { auditSetup, writesBetween } from "./audit.ts";
+import { writeAudit, writesBetween } from "./audit.ts";
 import { FleetObserver } from "./observe.ts";
 import { busyFleet, detection } from "./phases.ts";
 import { checkTargets, printReport, type FleetReport } from "./report.ts";
@@ -132,10 +132,10 @@ async function main(): Promise<number> {
   say(
     `fleet: ${n} canaries, ${unrelated} unrelated objects, operator ${entry}`,
   );
-  const audit = args.audit ? auditSetup() : undefined;
+  const audit = args.audit ? writeAudit() : undefined;
   const cluster = await startCluster({
     log: (m) => say(`  cluster: ${m}`),
-    ...(audit ? { apiserverArgs: audit.args } : {}),
+    ...(audit ? { apiserverArgs: audit.apiserverArgs } : {}),
   });
   const metrics = new SlowMetricsServer(Number(args["metrics-delay-ms"]));
   await metrics.start();
@@ -218,7 +218,7 @@ async function main(): Promise<number> {
     };
     if (audit)
       report.idleWrites = writesBetween(
-        audit.logPath,
+        audit,
         idleMeasured.from,
         idleMeasured.to,
       );

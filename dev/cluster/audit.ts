@@ -1,15 +1,26 @@
-// An API-server audit log of the writes to a few resources, for tests that must see every version an
-// object went through. A watch cannot promise that: when the API server restarts, a watcher resumes
-// with a fresh LIST and misses whatever was written while it was reconnecting.
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+// The API server's audit log, for tests and benchmarks that must know every write: who made it (the
+// fleet benchmark's idle breakdown) or every version an object went through (the chaos test). A watch
+// cannot promise the latter: after an API server restart a watcher resumes with a fresh LIST and misses
+// whatever was written while it reconnected.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export interface AuditedWrite<T> {
+export interface AuditRule {
+  /** Metadata: who, what and when; RequestResponse: also the stored object. */
+  level: "Metadata" | "RequestResponse";
+  verbs: string[];
+  /** Limit the rule to one API group's resources; all resources when absent. */
+  resources?: { group: string; resources: string[] };
+}
+
+export interface AuditEvent<T = unknown> {
   verb: string;
-  code: number;
-  /** The object as stored after the write (the audit event's responseObject). */
-  object: T;
+  userAgent?: string;
+  objectRef?: { resource?: string; subresource?: string; namespace?: string };
+  responseStatus?: { code?: number };
+  /** The object as stored after the write (RequestResponse level only). */
+  responseObject?: T;
   /** When the API server finished the request (ms since the epoch). */
   at: number;
 }
@@ -17,15 +28,23 @@ export interface AuditedWrite<T> {
 export interface AuditLog {
   /** kube-apiserver flags; pass them as StartOptions.apiserverArgs. */
   apiserverArgs: string[];
-  /** Successful writes recorded so far, in the order the API server completed them. */
-  writes<T>(): AuditedWrite<T>[];
+  /** Completed requests recorded so far, in the order the API server finished them. */
+  events<T>(): AuditEvent<T>[];
 }
 
-/** Records, with their stored objects, the create/update/patch requests to `group`/`resource`. */
-export function auditWrites(group: string, resource: string): AuditLog {
+export function auditLog(rules: AuditRule[]): AuditLog {
   const dir = mkdtempSync(join(tmpdir(), "siskin-audit-"));
   const policy = join(dir, "policy.yaml");
-  const log = join(dir, "audit.log");
+  const path = join(dir, "audit.log");
+  const ruleLines = rules.flatMap((r) => [
+    `  - level: ${r.level}`,
+    `    verbs: [${r.verbs.join(", ")}]`,
+    ...(r.resources
+      ? [
+          `    resources: [{ group: "${r.resources.group}", resources: [${r.resources.resources.map((x) => `"${x}"`).join(", ")}] }]`,
+        ]
+      : []),
+  ]);
   writeFileSync(
     policy,
     [
@@ -33,9 +52,7 @@ export function auditWrites(group: string, resource: string): AuditLog {
       "kind: Policy",
       "omitStages: [RequestReceived]",
       "rules:",
-      "  - level: RequestResponse",
-      "    verbs: [create, update, patch]",
-      `    resources: [{ group: "${group}", resources: ["${resource}"] }]`,
+      ...ruleLines,
       "  - level: None",
       "",
     ].join("\n"),
@@ -43,37 +60,34 @@ export function auditWrites(group: string, resource: string): AuditLog {
   return {
     apiserverArgs: [
       `--audit-policy-file=${policy}`,
-      `--audit-log-path=${log}`,
+      `--audit-log-path=${path}`,
       "--audit-log-mode=blocking",
       "--audit-log-format=json",
     ],
-    writes<T>() {
-      if (!existsSync(log)) return [];
-      return readFileSync(log, "utf8")
+    events<T>() {
+      if (!existsSync(path)) return [];
+      return readFileSync(path, "utf8")
         .split("\n")
         .filter((line) => line.trim() !== "")
-        .map(
-          (line) =>
-            JSON.parse(line) as {
-              stage: string;
-              verb: string;
-              responseStatus?: { code?: number };
-              responseObject?: T;
-              stageTimestamp: string;
-            },
-        )
-        .filter(
-          (e) =>
-            e.stage === "ResponseComplete" &&
-            (e.responseStatus?.code ?? 0) < 300 &&
-            e.responseObject !== undefined,
-        )
-        .map((e) => ({
-          verb: e.verb,
-          code: e.responseStatus?.code ?? 0,
-          object: e.responseObject as T,
-          at: Date.parse(e.stageTimestamp),
-        }));
+        .map((line) => {
+          const e = JSON.parse(line) as Omit<AuditEvent<T>, "at"> & {
+            stage?: string;
+            stageTimestamp?: string;
+          };
+          return { ...e, at: Date.parse(e.stageTimestamp ?? "") };
+        })
+        .filter((e) => (e as { stage?: string }).stage === "ResponseComplete");
     },
   };
+}
+
+/** The objects stored by successful writes, in order. */
+export function storedByWrites<T>(log: AuditLog): { object: T; at: number }[] {
+  return log
+    .events<T>()
+    .filter(
+      (e) =>
+        (e.responseStatus?.code ?? 0) < 300 && e.responseObject !== undefined,
+    )
+    .map((e) => ({ object: e.responseObject as T, at: e.at }));
 }

@@ -6,7 +6,7 @@
 // the primary), no Slack message may be sent twice, and the operator must log no unhandled rejection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { auditWrites } from "../../dev/cluster/audit.ts";
+import { auditLog, storedByWrites } from "../../dev/cluster/audit.ts";
 import { startCluster, type LocalCluster } from "../../dev/cluster/cluster.ts";
 import { signalGroup } from "../../dev/cluster/process.ts";
 import { routeWeights, type RouteTableLike } from "../../dev/route-weights.ts";
@@ -29,7 +29,13 @@ let client: KubeClient;
 let api: KubeApi;
 let operator: OperatorProcess;
 const slack = new SlackReceiver();
-const routeTableWrites = auditWrites("gateway.solo.io", "routetables");
+const routeTableWrites = auditLog([
+  {
+    level: "RequestResponse",
+    verbs: ["create", "update", "patch"],
+    resources: { group: "gateway.solo.io", resources: ["routetables"] },
+  },
+]);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Timed<T> = { value: T; at: number };
@@ -171,7 +177,7 @@ describe("chaos", () => {
       await pause(2000); // let the last announcements arrive before counting them
       await phases.reflector.stop();
       const weights: Timed<number>[] = [];
-      for (const write of routeTableWrites.writes<RouteTable>()) {
+      for (const write of storedByWrites<RouteTable>(routeTableWrites)) {
         const value = canaryWeight(write.object);
         if (
           write.object.metadata?.namespace === ns &&
