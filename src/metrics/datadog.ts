@@ -1,6 +1,6 @@
 // Datadog: GET <address>/api/v1/query over the last 10 x interval, with the API and application keys
 // as headers. The value is the last point of the first series; no series or a null point is "no data".
-import axios from "axios";
+import { lazyAxiosInstance } from "../util/axios.ts";
 import { SiskinError } from "../util/errors.ts";
 import type { MetricProvider } from "./types.ts";
 
@@ -28,7 +28,7 @@ export function datadogProvider(options: DatadogOptions): MetricProvider {
     /\/+$/,
     "",
   );
-  const http = axios.create({
+  const http = lazyAxiosInstance({
     baseURL: address,
     timeout: options.timeoutMs ?? 5000,
     headers: {
@@ -42,9 +42,10 @@ export function datadogProvider(options: DatadogOptions): MetricProvider {
     async query(query, signal) {
       const to = Math.floor(now().getTime() / 1000);
       const from = to - Math.floor((10 * options.intervalMs) / 1000);
+      const client = await http();
       let response;
       try {
-        response = await http.get<QueryResponse>("/api/v1/query", {
+        response = await client.get<QueryResponse>("/api/v1/query", {
           params: { query, from, to },
           signal,
         });
@@ -79,10 +80,9 @@ export function datadogProvider(options: DatadogOptions): MetricProvider {
     },
     async isOnline(signal) {
       try {
-        const response = await http.get<{ valid?: boolean }>(
-          "/api/v1/validate",
-          { signal },
-        );
+        const response = await (
+          await http()
+        ).get<{ valid?: boolean }>("/api/v1/validate", { signal });
         return response.status === 200 && response.data?.valid === true;
       } catch {
         return false;

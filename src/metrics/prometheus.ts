@@ -1,7 +1,7 @@
 // Prometheus: GET <address>/api/v1/query. A vector's first sample is the value; an empty vector or NaN
 // is "no data"; any other result type, a 4xx/5xx answer or no answer is an error that says which.
 import { Agent } from "node:https";
-import axios, { type AxiosInstance } from "axios";
+import { lazyAxiosInstance } from "../util/axios.ts";
 import { SiskinError } from "../util/errors.ts";
 import type { MetricProvider } from "./types.ts";
 
@@ -22,7 +22,7 @@ interface QueryResponse {
 }
 
 export function prometheusProvider(options: PrometheusOptions): MetricProvider {
-  const http: AxiosInstance = axios.create({
+  const http = lazyAxiosInstance({
     baseURL: options.address.replace(/\/+$/, ""),
     timeout: options.timeoutMs ?? 5000,
     headers: {
@@ -39,9 +39,10 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
   });
   return {
     async query(query, signal) {
+      const client = await http();
       let response;
       try {
-        response = await http.get<QueryResponse>("/api/v1/query", {
+        response = await client.get<QueryResponse>("/api/v1/query", {
           params: { query },
           signal,
         });
@@ -80,7 +81,9 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
     },
     async isOnline(signal) {
       try {
-        const response = await http.get<QueryResponse>("/api/v1/query", {
+        const response = await (
+          await http()
+        ).get<QueryResponse>("/api/v1/query", {
           params: { query: "vector(1)" },
           signal,
         });

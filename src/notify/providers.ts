@@ -2,7 +2,8 @@
 // the tool's native payload (src/notify/formats.ts). Addresses and tokens are secrets: never logged and
 // never put into error messages.
 import { IncomingWebhook, type FetchFunction } from "@slack/webhook";
-import axios, { type AxiosProxyConfig } from "axios";
+import type { AxiosProxyConfig } from "axios";
+import { loadAxios } from "../util/axios.ts";
 import type { AlertProviderSpec } from "../api/templates.ts";
 import { SiskinError } from "../util/errors.ts";
 import { formats, slackPayload } from "./formats.ts";
@@ -50,6 +51,7 @@ function proxyConfig(proxy: string | undefined): AxiosProxyConfig | undefined {
 /** @slack/webhook takes a fetch function; this one goes through the proxy with axios. */
 function proxiedFetch(proxy: AxiosProxyConfig): FetchFunction {
   return async (url, init) => {
+    const axios = await loadAxios();
     const response = await axios.request({
       url: String(url),
       method: init?.method ?? "POST",
@@ -113,6 +115,7 @@ export function notifierFor(d: Destination): Notifier {
   return {
     async post(n: Notification) {
       let status: number | undefined;
+      const axios = await loadAxios();
       try {
         const response = await axios.post(d.address, build(n, options), {
           timeout: timeoutMs,

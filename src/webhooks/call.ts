@@ -1,7 +1,7 @@
 // Calls a Canary's webhooks: POST JSON {name, namespace, phase, checksum, metadata}. Success is any
 // 2xx (Flagger rejects 204); a failure carries the status code and the start of the response body,
 // which end up in the Event and the Canary's status, so keep them short and printable.
-import axios from "axios";
+import { loadAxios } from "../util/axios.ts";
 import type { CanaryWebhook, WebhookType } from "../api/canary.ts";
 import type { HookResult } from "../analysis/types.ts";
 import { hookType } from "../analysis/hooks.ts";
@@ -37,6 +37,7 @@ async function attempt(
   payload: HookPayload,
   timeoutMs: number,
 ): Promise<Omit<HookResult, "name" | "type">> {
+  const axios = await loadAxios();
   try {
     const response = await axios.post(hook.url, payload, {
       timeout: timeoutMs,
