@@ -1,4 +1,5 @@
 // npm run bench:fleet -- [--canaries 300] [--unrelated 4000] [--check] [--json out.json]
+//                        [--operator-arg=--kubeconfig-qps=200 ...] (extra operator flags, repeatable)
 // A fleet on the local cluster and the operator as a process (the compiled dist/, as the image runs it):
 //   1. N Deployments + Canaries (interval 10s): time until all are Initialized
 //   2. 2 minutes idle: operator CPU and RSS, API requests by verb and resource
@@ -52,6 +53,7 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     "skip-busy": { type: "boolean", default: false },
     audit: { type: "boolean", default: false },
+    "operator-arg": { type: "string", multiple: true, default: [] },
   },
 });
 const n = Number(args.canaries);
@@ -151,6 +153,7 @@ async function main(): Promise<number> {
     entry,
     minAnalysisInterval: "10s",
     logLevel: "info",
+    extraArgs: args["operator-arg"],
   });
   const report: Partial<FleetReport> = { canaries: n, unrelated };
   try {
