@@ -11,6 +11,7 @@ import {
   isFirstStep,
   stepChecksMetrics,
 } from "./hooks.ts";
+import { recordStep } from "./history.ts";
 import { skipToPromotion, startRun } from "./transitions.ts";
 import { rollback } from "./promotion.ts";
 import {
@@ -100,14 +101,23 @@ function analysisStep(input: DecideInput): Decision {
     ...(isFirstStep(input) ? failedHooks(input, "pre-rollout") : []),
     ...(traffic ? failedHooks(input, "rollout") : []),
   ];
+  const failed = failedChecks.length > 0 || failedHookResults.length > 0;
+  const stepAt = input.stepStartedAt ?? input.now;
+  const history = recordStep(status, {
+    at: stepAt,
+    weight: status.canaryWeight ?? 0,
+    checks,
+    failed,
+  });
   const stepped = {
     ...status,
-    lastStepTime: (input.stepStartedAt ?? input.now).toISOString(),
+    lastStepTime: stepAt.toISOString(),
     lastChecks: checks,
+    history,
   };
   const events = [...hookEvents(failedHookResults), ...checkEvents(checks)];
 
-  if (failedChecks.length > 0 || failedHookResults.length > 0) {
+  if (failed) {
     const failures = (status.failedChecks ?? 0) + 1;
     const reason = [
       ...failedHookResults.map(describeHook),
@@ -124,6 +134,7 @@ function analysisStep(input: DecideInput): Decision {
           ...decision.status,
           failedChecks: failures,
           lastChecks: checks,
+          history,
         },
         actions: [...events, ...decision.actions],
       };

@@ -1,4 +1,5 @@
 // Status helpers shared by the phase functions: the phase/condition bookkeeping and step timing.
+import { openRun } from "./history.ts";
 import type { CanaryStatus, Phase } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import { eventReasons, promotedCondition } from "./reasons.ts";
@@ -84,6 +85,11 @@ export function startRevision(
       canaryRevisionStart: now,
       lastStepTime: now,
       lastChecks: [],
+      history: openRun(
+        input.status,
+        input.observations.targetRevision,
+        input.now,
+      ),
     },
     "Progressing",
     message,

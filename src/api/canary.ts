@@ -176,6 +176,38 @@ export const checkResultSchema = s.object({
   message: s.string(),
 });
 
+const metricHistorySchema = s.object({
+  name: s.string().required(),
+  threshold: s.string(),
+  v: s
+    .array(s.number().nullable(), { maxItems: 100 })
+    .required()
+    .describe("The value at each step (null: no value)."),
+  r: s
+    .string()
+    .required()
+    .describe(
+      "The verdict at each step, one letter each: p pass, f fail, n no data, e error, - not checked.",
+    ),
+});
+
+const runHistorySchema = s.object({
+  revision: s.string().required(),
+  startedAt: s.string({ format: "date-time" }).required(),
+  t: s
+    .array(s.integer(), { maxItems: 100 })
+    .required()
+    .describe("Seconds from startedAt to each step."),
+  w: s
+    .array(s.integer(), { maxItems: 100 })
+    .required()
+    .describe("The canary weight each step judged."),
+  f: s
+    .string()
+    .describe("Each step's outcome, one letter each: p passed, f failed."),
+  metrics: s.array(metricHistorySchema).required(),
+});
+
 export const canaryStatusSchema = s.object({
   phase: s.string({ enum: phases }),
   canaryWeight: s.integer(),
@@ -230,6 +262,11 @@ export const canaryStatusSchema = s.object({
     .describe(
       "Why the canary is in its phase (for example the rollback reason).",
     ),
+  history: s
+    .object({ runs: s.array(runHistorySchema, { maxItems: 2 }).required() })
+    .describe(
+      "The analysis steps of the current run and the one before (at most 100 each), for the dashboard and replay.",
+    ),
 });
 
 export type CanarySpec = Infer<typeof canarySpecSchema>;
@@ -237,6 +274,8 @@ export type CanaryStatus = Infer<typeof canaryStatusSchema>;
 export type CanaryMetric = Infer<typeof metricSchema>;
 export type CanaryWebhook = Infer<typeof webhookSchema>;
 export type CheckResult = Infer<typeof checkResultSchema>;
+export type RunHistory = Infer<typeof runHistorySchema>;
+export type MetricHistory = Infer<typeof metricHistorySchema>;
 
 export interface Canary {
   apiVersion?: string;

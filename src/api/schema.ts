@@ -17,6 +17,8 @@ export interface OpenApiSchema {
   maximum?: number;
   minLength?: number;
   minItems?: number;
+  maxItems?: number;
+  nullable?: boolean;
   "x-kubernetes-int-or-string"?: true;
   anyOf?: OpenApiSchema[];
   "x-kubernetes-preserve-unknown-fields"?: true;
@@ -40,6 +42,14 @@ export class Schema<T, R extends boolean = false> {
 
   describe(description: string): Schema<T, R> {
     return new Schema<T, R>({ ...this.openapi, description }, this.isRequired);
+  }
+
+  /** Also accepts null (a gap in a series, for example). */
+  nullable(): Schema<T | null, R> {
+    return new Schema<T | null, R>(
+      { ...this.openapi, nullable: true },
+      this.isRequired,
+    );
   }
 
   /** A CEL rule the API server checks at admission, with the message it returns when it fails. */
@@ -109,7 +119,7 @@ export const s = {
   },
   array<I extends AnySchema>(
     item: I,
-    options: { minItems?: number } = {},
+    options: { minItems?: number; maxItems?: number } = {},
   ): Schema<Infer<I>[]> {
     return new Schema(
       { type: "array", items: item.openapi, ...options },
