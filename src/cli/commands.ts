@@ -5,7 +5,8 @@ import type { Canary, CanaryStatus } from "../api/canary.ts";
 import type { RequestAction } from "../analysis/requests.ts";
 import type { KubeApi } from "../kube/api.ts";
 import type { KubeClient } from "../kube/client/http.ts";
-import { canaryRef, followCanary } from "./follow.ts";
+import { writeRequest } from "../controller/requests.ts";
+import { followCanary } from "./follow.ts";
 import { statusBlock } from "./render.ts";
 
 export interface Session {
@@ -56,18 +57,16 @@ export async function sendRequest(
   options: { reason?: string; timeoutMs: number },
 ): Promise<number> {
   const id = randomUUID();
-  const request = JSON.stringify({
-    action,
-    id,
-    by: session.user,
-    ...(options.reason ? { reason: options.reason } : {}),
-  });
-  // Metadata only: a GitOps sync owns the spec, not this annotation, so the request survives it.
-  await session.api.patch(
-    canaryRef(session.namespace, name),
-    { metadata: { annotations: { "siskin.dev/request": request } } },
-    "merge",
-    { fieldManager: "kubectl-siskin" },
+  await writeRequest(
+    session.api,
+    { namespace: session.namespace, name },
+    {
+      action,
+      id,
+      by: session.user,
+      ...(options.reason ? { reason: options.reason } : {}),
+    },
+    "kubectl-siskin",
   );
   let answer: CanaryStatus["lastRequest"];
   const answered = await withTimeout(options.timeoutMs, (signal) =>

@@ -7,9 +7,34 @@ import {
   type RequestAction,
   type UnreadableRequest,
 } from "../analysis/requests.ts";
+import type { KubeApi } from "../kube/api.ts";
 import { contentHash } from "../util/hash.ts";
 
 export const requestAnnotation = "siskin.dev/request";
+
+/**
+ * Asks the operator to act on a Canary (kubectl siskin and the dashboard's buttons). Metadata only: a
+ * GitOps sync owns the spec, not this annotation, so the request survives it.
+ */
+export async function writeRequest(
+  api: KubeApi,
+  canary: { namespace: string; name: string },
+  request: OperatorRequest,
+  fieldManager: string,
+): Promise<void> {
+  const text = JSON.stringify({
+    action: request.action,
+    id: request.id,
+    by: request.by,
+    ...(request.reason ? { reason: request.reason } : {}),
+  });
+  await api.patch(
+    { apiVersion: "flagger.app/v1beta1", kind: "Canary", ...canary },
+    { metadata: { annotations: { [requestAnnotation]: text } } },
+    "merge",
+    { fieldManager },
+  );
+}
 
 export function pendingRequest(
   canary: Canary,

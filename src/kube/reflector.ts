@@ -26,6 +26,7 @@ export interface ReflectorOptions<T> {
   /** LIST and WATCH PartialObjectMetadata; wanted objects are fetched whole. */
   metadataOnly?: boolean;
   labelSelector?: string;
+  fieldSelector?: string;
   /** Which objects to hold whole (default: all); the others are stubs. `metadata` when known. */
   keep?: (
     namespace: string,
@@ -253,7 +254,10 @@ export class Reflector<T extends StoredObject> extends ObjectStore<T> {
   }
 
   private selectorQuery(): Query {
-    return this.o.labelSelector ? { labelSelector: this.o.labelSelector } : {};
+    return {
+      ...(this.o.labelSelector ? { labelSelector: this.o.labelSelector } : {}),
+      ...(this.o.fieldSelector ? { fieldSelector: this.o.fieldSelector } : {}),
+    };
   }
 
   /** A paginated list; the store becomes exactly its result (deletes included). */
