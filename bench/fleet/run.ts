@@ -35,7 +35,7 @@ import {
   subtract,
   workloadChurn,
 } from "./measure.ts";
-import { SlowMetricsServer } from "./metrics-server.ts";
+import { PrometheusStub } from "../../dev/services/prometheus-stub.ts";
 import { writeAudit, writesBetween } from "./audit.ts";
 import { FleetObserver } from "./observe.ts";
 import { busyFleet, detection } from "./phases.ts";
@@ -139,7 +139,9 @@ async function main(): Promise<number> {
     log: (m) => say(`  cluster: ${m}`),
     ...(audit ? { apiserverArgs: audit.apiserverArgs } : {}),
   });
-  const metrics = new SlowMetricsServer(Number(args["metrics-delay-ms"]));
+  const metrics = new PrometheusStub({
+    delayMs: Number(args["metrics-delay-ms"]),
+  });
   await metrics.start();
   const client = new KubeClient(
     loadClusterAccess({ kubeconfig: cluster.state.kubeconfig }),

@@ -91,20 +91,37 @@ export class OperatorProcess {
    * The operator's own HTTP address (/metrics, /healthz), read from its "siskin starting" log line
    * (it listens on a free port). Waits for the line of the current start.
    */
-  async httpUrl(timeoutMs = 20_000): Promise<string> {
+  httpUrl(timeoutMs = 20_000): Promise<string> {
+    return this.portFromLog("siskin starting", "port", timeoutMs);
+  }
+
+  /** The dashboard's address (--dashboard-port=0 picks a free port), from its "dashboard listening" line. */
+  dashboardUrl(timeoutMs = 30_000): Promise<string> {
+    return this.portFromLog("dashboard listening", "dashboardPort", timeoutMs);
+  }
+
+  private async portFromLog(
+    message: string,
+    field: string,
+    timeoutMs: number,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const lines = readFileSync(this.logPath, "utf8").trim().split("\n");
-      const starts = lines.filter((l) => l.includes('"siskin starting"'));
+      const starts = lines.filter((l) => l.includes(`"${message}"`));
       if (starts.length >= this.starts) {
         const port = (
-          JSON.parse(starts[starts.length - 1] ?? "{}") as { port?: number }
-        ).port;
-        if (port) return `http://127.0.0.1:${port}`;
+          JSON.parse(starts[starts.length - 1] ?? "{}") as Record<
+            string,
+            unknown
+          >
+        )[field];
+        if (typeof port === "number" && port > 0)
+          return `http://127.0.0.1:${port}`;
       }
       if (Date.now() > deadline)
         throw new Error(
-          `the operator did not start listening:\n${this.logTail(10)}`,
+          `the operator did not log "${message}":\n${this.logTail(10)}`,
         );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

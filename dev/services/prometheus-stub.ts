@@ -1,15 +1,24 @@
-// A Prometheus query endpoint that answers healthy values after a fixed delay, on 127.0.0.1: the busy
-// fleet's "metrics answer in 200 ms". request-duration queries get 20 (ms), everything else 100 (%).
+// A Prometheus query endpoint on 127.0.0.1 that answers what the caller decides, optionally after a
+// delay: the fleet benchmark's "metrics answer in 200 ms", and tests that need a check to fail on cue.
+// By default request-duration queries (histogram_quantile) get 20 (ms) and everything else 100 (%).
 import { createServer, type Server } from "node:http";
 
-export class SlowMetricsServer {
+export type Answer = (query: string) => number | undefined;
+
+export const healthyAnswer: Answer = (query) =>
+  query.includes("histogram_quantile") ? 20 : 100;
+
+export class PrometheusStub {
   url = "";
   queries = 0;
+  /** The value for a query; undefined answers an empty vector (no data). */
+  answer: Answer;
   private server: Server | undefined;
   private readonly delayMs: number;
 
-  constructor(delayMs: number) {
-    this.delayMs = delayMs;
+  constructor(options: { delayMs?: number; answer?: Answer } = {}) {
+    this.delayMs = options.delayMs ?? 0;
+    this.answer = options.answer ?? healthyAnswer;
   }
 
   async start(): Promise<void> {
@@ -17,14 +26,17 @@ export class SlowMetricsServer {
       const url = new URL(req.url ?? "/", "http://x");
       const query = url.searchParams.get("query") ?? "";
       this.queries++;
-      const value = query.includes("histogram_quantile") ? "20" : "100";
+      const value = this.answer(query);
       setTimeout(() => {
         res.writeHead(200, { "content-type": "application/json" }).end(
           JSON.stringify({
             status: "success",
             data: {
               resultType: "vector",
-              result: [{ metric: {}, value: [Date.now() / 1000, value] }],
+              result:
+                value === undefined
+                  ? []
+                  : [{ metric: {}, value: [Date.now() / 1000, String(value)] }],
             },
           }),
         );
