@@ -14,6 +14,7 @@ RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY loadtester ./loadtester
+COPY scripts/copy-static.ts ./scripts/
 RUN npm run build
 
 # Production dependencies only, shared by both images.

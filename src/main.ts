@@ -7,6 +7,7 @@ import { ensureWith } from "./controller/actions.ts";
 import { canaryKey, createCaches, type Caches } from "./controller/caches.ts";
 import { lookupUpstream } from "./controller/lookups.ts";
 import { createReconciler } from "./controller/reconciler.ts";
+import { startDashboard } from "./dashboard/start.ts";
 import {
   Semaphores,
   StepObservations,
@@ -211,6 +212,16 @@ async function main(): Promise<void> {
   await caches.start();
   synced = true;
   logger.info("informers synced");
+  const dashboard = config.dashboard
+    ? await startDashboard(config.dashboard, {
+        client,
+        api,
+        canaries: caches.canaries,
+        ...(config.namespace ? { namespace: config.namespace } : {}),
+        clock,
+        logger: logger.child({ component: "dashboard" }),
+      })
+    : undefined;
   const enqueueAll = () => {
     for (const canary of caches.canaries.list())
       queue.add(canaryKey(canary.metadata.namespace, canary.metadata.name));
@@ -223,6 +234,7 @@ async function main(): Promise<void> {
     await queue.shutdown();
     await announcer.drain();
     await elector?.release();
+    await dashboard?.stop();
     await caches.stop();
     client.close();
     server.close();

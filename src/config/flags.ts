@@ -26,6 +26,8 @@ export interface OperatorConfig {
   kubeconfigBurst: number;
   /** Canaries reconciled at once. */
   threadiness: number;
+  /** The dashboard (--dashboard-port); off when undefined. */
+  dashboard?: { port: number; sessionTtlMs: number; secureCookie: boolean };
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -65,6 +67,9 @@ const options = {
   "kubeconfig-qps": { type: "string", default: "100" },
   "kubeconfig-burst": { type: "string", default: "250" },
   threadiness: { type: "string", default: "16" },
+  "dashboard-port": { type: "string" },
+  "dashboard-session-ttl": { type: "string", default: "8h" },
+  "dashboard-secure-cookie": { type: "string", default: "false" },
   "enable-leader-election": { type: "string", default: "false" },
   "leader-election-namespace": { type: "string" },
   "leader-election-lease-duration": { type: "string", default: "15s" },
@@ -188,6 +193,24 @@ export function parseOperatorFlags(
       "--selector-labels: name at least one label, for example app",
     );
 
+  const dashboardPort = values["dashboard-port"];
+  const dashboardPortNumber = Number(dashboardPort);
+  if (
+    dashboardPort !== undefined &&
+    (!/^\d+$/.test(dashboardPort) || dashboardPortNumber > 65535)
+  )
+    problems.push(
+      `--dashboard-port: "${dashboardPort}" is not a port number (0 picks a free one)`,
+    );
+  const sessionTtlMs = parseDuration(get("dashboard-session-ttl"));
+  if (sessionTtlMs === undefined || sessionTtlMs < 1000)
+    problems.push(
+      `--dashboard-session-ttl: "${get("dashboard-session-ttl")}" is not a duration of at least 1s, like 8h`,
+    );
+  const secureCookie = get("dashboard-secure-cookie");
+  if (secureCookie !== "true" && secureCookie !== "false")
+    problems.push("--dashboard-secure-cookie: use true or false");
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -224,6 +247,15 @@ export function parseOperatorFlags(
       kubeconfigQps,
       kubeconfigBurst,
       threadiness,
+      ...(dashboardPort !== undefined
+        ? {
+            dashboard: {
+              port: dashboardPortNumber,
+              sessionTtlMs: sessionTtlMs ?? 0,
+              secureCookie: secureCookie === "true",
+            },
+          }
+        : {}),
       leaderElection: {
         enabled: election === "true",
         // The operator's own namespace in a pod (the chart sets POD_NAMESPACE), else the watched one.

@@ -9,6 +9,8 @@ export interface Permission {
   usedBy: string[];
   /** Granted by a Role in the operator's namespace instead of the ClusterRole. */
   namespaced?: boolean;
+  /** Granted by the `-dashboard` ClusterRole, rendered only with dashboard.enabled. */
+  dashboard?: boolean;
 }
 
 // Reflectors list and watch every resource they cache and GET the objects a Canary uses (reflector.ts:
@@ -115,5 +117,29 @@ export const permissions: Permission[] = [
       "src/kube/leader.ts: this.o.api.replace(",
     ],
     namespaced: true,
+  },
+  // The dashboard: who a token belongs to, what its user may do, and the Events for the timeline.
+  {
+    apiGroup: "authentication.k8s.io",
+    resources: ["tokenreviews"],
+    verbs: ["create"],
+    usedBy: ['src/dashboard/access.ts: kind: "TokenReview"'],
+    dashboard: true,
+  },
+  {
+    apiGroup: "authorization.k8s.io",
+    resources: ["subjectaccessreviews"],
+    verbs: ["create"],
+    usedBy: ['src/dashboard/access.ts: kind: "SubjectAccessReview"'],
+    dashboard: true,
+  },
+  {
+    apiGroup: "",
+    resources: ["events"],
+    verbs: ["list", "watch"],
+    usedBy: [
+      'src/dashboard/start.ts: fieldSelector: "involvedObject.kind=Canary"',
+    ],
+    dashboard: true,
   },
 ];
