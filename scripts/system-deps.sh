@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the machine packages Siskin's tests and demo need, when missing (Debian/Ubuntu, apt-get):
 # Go (builds the local cluster), npm, util-linux (flock), Prometheus, and with --moto the test-only
-# ones: PyPI's moto server (CloudWatch) and faketime (operators with skewed clocks). Used by npm test
+# ones: PyPI's moto server (CloudWatch), faketime (operators with skewed clocks) and chromium (the
+# dashboard tests). Used by npm test
 # (with --moto) and npm run demo.
 set -euo pipefail
 
@@ -21,7 +22,11 @@ command -v go >/dev/null || need_apt golang-go
 command -v npm >/dev/null || need_apt nodejs npm
 if [ -z "${PROMETHEUS_BIN:-}" ]; then need_apt ca-certificates util-linux prometheus; else need_apt ca-certificates util-linux; fi
 
-if [ "${1:-}" = "--moto" ]; then need_apt faketime; fi
+# Test-only: faketime (operators with skewed clocks), chromium (the dashboard in a real browser).
+if [ "${1:-}" = "--moto" ]; then
+  need_apt faketime
+  [ -n "${CHROMIUM_BIN:-}" ] || need_apt chromium fonts-dejavu-core
+fi
 
 # moto's CloudWatch server for the provider tests (PyPI).
 if [ "${1:-}" = "--moto" ] && [ -z "${MOTO_SERVER_BIN:-}" ] && ! command -v moto_server >/dev/null; then

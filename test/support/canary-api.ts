@@ -59,15 +59,18 @@ export class CanaryApi {
     });
   }
 
-  async status(name = "podinfo"): Promise<CanaryStatus> {
-    const canary = (await this.custom.getNamespacedCustomObject({
+  async canary(name = "podinfo"): Promise<Canary> {
+    return (await this.custom.getNamespacedCustomObject({
       group: "flagger.app",
       version: "v1beta1",
       namespace: this.namespace,
       plural: "canaries",
       name,
     })) as Canary;
-    return canary.status ?? {};
+  }
+
+  async status(name = "podinfo"): Promise<CanaryStatus> {
+    return (await this.canary(name)).status ?? {};
   }
 
   /** [primary, canary] weights from the RouteTable on the API server, or undefined if absent. */

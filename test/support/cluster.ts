@@ -79,17 +79,28 @@ export async function eventually<T>(
  * A kubeconfig file that authenticates as a ServiceAccount (a fresh token from the TokenRequest API), as
  * its pod would: for tests of what exactly that account may do.
  */
-export async function serviceAccountKubeconfig(
+/** A bearer token of a ServiceAccount (TokenRequest), as `kubectl create token` prints it. */
+export async function serviceAccountToken(
   namespace: string,
   name: string,
 ): Promise<string> {
-  const token = await kubeConfig()
+  const answer = await kubeConfig()
     .makeApiClient(CoreV1Api)
     .createNamespacedServiceAccountToken({
       name,
       namespace,
       body: { spec: { audiences: [], expirationSeconds: 3600 } },
     });
+  const token = answer.status?.token;
+  if (!token) throw new Error(`no token for ${namespace}/${name}`);
+  return token;
+}
+
+export async function serviceAccountKubeconfig(
+  namespace: string,
+  name: string,
+): Promise<string> {
+  const token = await serviceAccountToken(namespace, name);
   const file = join(mkdtempSync(join(tmpdir(), "siskin-sa-")), "kubeconfig");
   writeFileSync(
     file,
@@ -107,7 +118,7 @@ export async function serviceAccountKubeconfig(
           },
         },
       ],
-      users: [{ name, user: { token: token.status?.token } }],
+      users: [{ name, user: { token } }],
       contexts: [{ name, context: { cluster: "local", user: name } }],
       "current-context": name,
     }),
