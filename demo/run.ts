@@ -22,6 +22,7 @@ import { OperatorProcess } from "../dev/services/operator.ts";
 import { LocalPrometheus } from "../dev/services/prometheus.ts";
 import { SlackReceiver } from "../dev/services/slack-receiver.ts";
 import { GatewaySimulator } from "../dev/sim/gateway.ts";
+import { dashboardToken } from "./dashboard-access.ts";
 import { loadExamples } from "./manifests.ts";
 import { Observer } from "./observer.ts";
 import { summarize, type DemoReport } from "./report.ts";
@@ -109,12 +110,21 @@ async function main(): Promise<number> {
     namespace,
     metricsServer: prometheus.url,
     slackUrl: slack.url,
-    extraArgs: ["--cluster-name=siskin-demo", "--log-level=info"],
+    extraArgs: [
+      "--cluster-name=siskin-demo",
+      "--log-level=info",
+      "--dashboard-port=0",
+    ],
   });
   operator.start();
   cleanups.push(() => operator.stop());
+  const dashboard = await operator.dashboardUrl();
+  const token = await dashboardToken(kc, namespace);
   say(
     `  gateway ${gateway.url}, Prometheus ${prometheus.url}, load tester ${loadtester.url}`,
+  );
+  say(
+    `  dashboard ${dashboard} (watch the releases live; the token to log in is printed with --keep)`,
   );
   if (args["state-file"]) {
     const pids = [
@@ -131,6 +141,7 @@ async function main(): Promise<number> {
       loadtester.url,
       canaryService,
       cluster.state.server,
+      dashboard,
     ];
     writeFileSync(
       args["state-file"],
@@ -241,6 +252,8 @@ async function main(): Promise<number> {
   ${cluster.state.binDir}/kubectl get canaries -A -w
   ${cluster.state.binDir}/kubectl -n ${namespace} set image deployment/podinfo podinfod=${image("6.0.3")}
   curl -H 'Host: podinfo.example.com' ${gateway.url}/
+  dashboard: open ${dashboard} and log in with this token (a ServiceAccount that may list and patch canaries in ${namespace}):
+    ${token}
   hey-style traffic: curl -X POST -d '{"name":"podinfo","namespace":"${namespace}","metadata":{"cmd":"hey -z 1m -q 5 -c 2 -host podinfo.example.com ${gateway.url}"}}' ${loadtester.url}/
 Press Ctrl-C to stop and remove everything.`);
     await new Promise(() => undefined); // until SIGINT
