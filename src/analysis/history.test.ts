@@ -43,7 +43,9 @@ describe("status.history", () => {
       expect(r.t.at(-1)).toBe(149 * 60);
     }
     const bytes = Buffer.byteLength(JSON.stringify(status));
-    console.log(`status.history: ${bytes} bytes for 2 runs x 100 steps x 10 metrics`);
+    console.log(
+      `status.history: ${bytes} bytes for 2 runs x 100 steps x 10 metrics`,
+    );
     expect(bytes).toBeLessThan(32 * 1024);
   });
 

@@ -23,7 +23,9 @@ export const verdictCodes = {
 /** The metric was not checked at this step (it was added later, or the step ran no checks). */
 export const notChecked = "-";
 
-export function verdictOfCode(code: string): CheckResult["verdict"] | undefined {
+export function verdictOfCode(
+  code: string,
+): CheckResult["verdict"] | undefined {
   const found = Object.entries(verdictCodes).find(([, c]) => c === code);
   return found?.[0] as CheckResult["verdict"] | undefined;
 }
