@@ -157,11 +157,17 @@ describe("Helm chart", () => {
   });
 
   it("grants exactly the permissions the code uses, no wildcards, each backed by a call in the code", async () => {
-    const objects = await template();
-    const granted = (kind: string) =>
+    const objects = await template("--set", "dashboard.enabled=true");
+    const granted = (kind: string, suffix = "") =>
       (
         objects.find(
-          (o) => o.kind === kind && !o.metadata.name.endsWith("-operator"), // the role for people, not the operator's
+          (o) =>
+            o.kind === kind &&
+            // the role for people is not the operator's; the dashboard's is checked on its own
+            !o.metadata.name.endsWith("-operator") &&
+            (suffix
+              ? o.metadata.name.endsWith(suffix)
+              : !o.metadata.name.endsWith("-dashboard")),
         )?.rules ?? []
       ).flatMap(
         (r: { apiGroups: string[]; resources: string[]; verbs: string[] }) =>
@@ -171,9 +177,13 @@ describe("Helm chart", () => {
             ),
           ),
       );
-    const needed = (namespaced: boolean) =>
+    const needed = (namespaced: boolean, dashboard = false) =>
       permissions
-        .filter((p) => (p.namespaced ?? false) === namespaced)
+        .filter(
+          (p) =>
+            (p.namespaced ?? false) === namespaced &&
+            (p.dashboard ?? false) === dashboard,
+        )
         .flatMap((p) =>
           p.resources.flatMap((res) =>
             p.verbs.map((v) => `${p.apiGroup}/${res}:${v}`),
@@ -181,6 +191,13 @@ describe("Helm chart", () => {
         );
     expect(granted("ClusterRole").sort()).toEqual(needed(false).sort());
     expect(granted("Role").sort()).toEqual(needed(true).sort());
+    expect(granted("ClusterRole", "-dashboard").sort()).toEqual(
+      needed(false, true).sort(),
+    );
+    const plain = await template();
+    expect(plain.some((o) => o.metadata?.name?.endsWith("-dashboard"))).toBe(
+      false,
+    );
     expect(
       [...granted("ClusterRole"), ...granted("Role")].some((g: string) =>
         g.includes("*"),
