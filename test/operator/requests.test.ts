@@ -239,8 +239,14 @@ describe("requests through kubectl siskin", () => {
     expect((await answered).code).toBe(0);
     await s.waitForPhase("Succeeded");
     const events = await s.api.core.listNamespacedEvent({ namespace: s.ns });
+    // Never announced twice. The Event follows the status write, so a kill between the two loses it
+    // (Events are announcements, at most once); the record in the status is what counts.
     const done = events.items.filter((e) => e.reason === "RequestDone");
-    expect(done.reduce((n, e) => n + (e.count ?? 1), 0)).toBe(1);
+    expect(done.reduce((n, e) => n + (e.count ?? 1), 0)).toBeLessThanOrEqual(1);
+    expect((await s.api.status()).lastRequest).toMatchObject({
+      action: "promote",
+      result: "done",
+    });
     expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
   });
 
