@@ -85,6 +85,10 @@ export interface BusyResult {
   succeededP50Seconds: number;
   succeededMaxSeconds: number;
   idealSeconds: number;
+  /** Where a run's time goes: `set image` -> the last weight step, and Promoting -> Succeeded. */
+  analysisP50Seconds: number;
+  promotionP50Seconds: number;
+  promotionMaxSeconds: number;
 }
 
 /** All members released at once; their runs measured against the ideal schedule. */
@@ -107,11 +111,21 @@ export async function busyFleet(
   await waitUntil(() => members.every(done), 20 * 60_000);
   const lateness: number[] = [];
   const durations: number[] = [];
+  const analyses: number[] = [];
+  const promotions: number[] = [];
+  const lastWeight = fleetWeights.at(-1);
   for (const m of members) {
     const since = released.get(keyOf(m)) ?? 0;
     const start = observer.reached(keyOf(m), "Progressing", since);
     const succeeded = observer.reached(keyOf(m), "Succeeded", since);
+    const promoting = observer.reached(keyOf(m), "Promoting", since);
+    const analysed = observer.weights
+      .get(keyOf(m))
+      ?.find((w) => w.value === lastWeight && w.at >= since)?.at;
     if (succeeded !== undefined) durations.push((succeeded - since) / 1000);
+    if (analysed !== undefined) analyses.push((analysed - since) / 1000);
+    if (promoting !== undefined && succeeded !== undefined)
+      promotions.push((succeeded - promoting) / 1000);
     if (start === undefined) continue;
     let previous = start;
     for (const weight of fleetWeights) {
@@ -133,5 +147,8 @@ export async function busyFleet(
     succeededP50Seconds: percentile(durations, 50),
     succeededMaxSeconds: Math.max(...durations),
     idealSeconds: ((fleetWeights.length + 1) * intervalMs) / 1000,
+    analysisP50Seconds: percentile(analyses, 50),
+    promotionP50Seconds: percentile(promotions, 50),
+    promotionMaxSeconds: Math.max(...promotions),
   };
 }

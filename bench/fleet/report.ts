@@ -67,6 +67,12 @@ export function printReport(r: FleetReport, say: (line: string) => void): void {
     say(
       `| busy: set image -> Succeeded | p50 ${f1(b.succeededP50Seconds)} s, max ${f1(b.succeededMaxSeconds)} s (ideal ${b.idealSeconds} s; ${b.succeeded}/${b.released} succeeded) |`,
     );
+    say(
+      `| busy: set image -> last weight step, p50 | ${f1(b.analysisP50Seconds)} s |`,
+    );
+    say(
+      `| busy: Promoting -> Succeeded, p50 / max | ${f1(b.promotionP50Seconds)} s / ${f1(b.promotionMaxSeconds)} s |`,
+    );
   }
   say("");
   say(
