@@ -145,19 +145,6 @@ describe("decide: weighted canary", () => {
     expect(run.tick().status.phase).toBe("Progressing");
   });
 
-  it("treats no data as a failed check, reported as no data", () => {
-    const run = new Run().tick();
-    run.obs.targetRevision = "rev2";
-    run.tick().advance(10_000).tick();
-    run
-      .advance(10_000)
-      .tick([
-        { metric: "request-duration", verdict: "nodata", threshold: "<= 500" },
-      ]);
-    expect(run.status.failedChecks).toBe(1);
-    expect(run.status.message).toMatch(/request-duration returned no data/);
-  });
-
   it("restarts from weight 0 when the target changes mid-analysis", () => {
     const run = new Run().tick();
     run.obs.targetRevision = "rev2";

@@ -18,6 +18,7 @@ export const verdictCodes = {
   pass: "p",
   fail: "f",
   nodata: "n",
+  inconclusive: "i",
   error: "e",
 } as const satisfies Record<CheckResult["verdict"], string>;
 /** The metric was not checked at this step (it was added later, or the step ran no checks). */
@@ -47,6 +48,17 @@ export function openRun(
     metrics: [],
   };
   return { runs: [...runs, fresh].slice(-maxRuns) };
+}
+
+/** The current run ended: promoted or rolled back. */
+export function closeRun(
+  history: CanaryStatus["history"],
+  outcome: NonNullable<RunHistory["outcome"]>,
+): CanaryStatus["history"] {
+  const runs = history?.runs ?? [];
+  const current = runs.at(-1);
+  if (!current) return history;
+  return { runs: [...runs.slice(0, -1), { ...current, outcome }] };
 }
 
 export interface StepRecord {

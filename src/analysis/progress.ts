@@ -11,7 +11,7 @@ import {
   isFirstStep,
   stepChecksMetrics,
 } from "./hooks.ts";
-import { recordStep } from "./history.ts";
+import { closeRun, recordStep } from "./history.ts";
 import { skipToPromotion, startRun } from "./transitions.ts";
 import { rollback } from "./promotion.ts";
 import {
@@ -63,10 +63,18 @@ export function progress(input: DecideInput): Decision {
   return analysisStep(input);
 }
 
+/** Checks that count: a dry-run check is reported but never decides anything. */
+const counted = (checks: CheckResult[]) => checks.filter((c) => !c.dryRun);
+const failing = (c: CheckResult) =>
+  c.verdict === "fail" || c.verdict === "error";
+/** Too little to judge: no data, or too few canary requests in the window. */
+const inconclusive = (c: CheckResult) =>
+  c.verdict === "nodata" || c.verdict === "inconclusive";
+
 /** A Warning event per check that did not pass; passing verdicts go into the step's own event. */
 function checkEvents(checks: CheckResult[]): Action[] {
   return checks
-    .filter((c) => c.verdict !== "pass")
+    .filter((c) => c.verdict !== "pass" && !inconclusive(c))
     .map((c) => ({
       type: "event",
       eventType: "Warning",
@@ -96,12 +104,21 @@ function analysisStep(input: DecideInput): Decision {
   }
   const traffic = stepChecksMetrics(input);
   const checks = traffic ? (input.observations.checks ?? []) : [];
-  const failedChecks = checks.filter((c) => c.verdict !== "pass");
+  const failedChecks = counted(checks).filter(failing);
   const failedHookResults = [
     ...(isFirstStep(input) ? failedHooks(input, "pre-rollout") : []),
     ...(traffic ? failedHooks(input, "rollout") : []),
   ];
-  const failed = failedChecks.length > 0 || failedHookResults.length > 0;
+  const unjudged =
+    failedChecks.length === 0 && failedHookResults.length === 0
+      ? counted(checks).filter(inconclusive)
+      : [];
+  // Inconclusive intervals hold the step; past maxInconclusive in a row each one counts as failed,
+  // so a canary that gets no traffic at all still rolls back in bounded time.
+  const streak = unjudged.length > 0 ? (status.inconclusiveChecks ?? 0) + 1 : 0;
+  const noTraffic = streak > spec.maxInconclusive;
+  const failed =
+    failedChecks.length > 0 || failedHookResults.length > 0 || noTraffic;
   const stepAt = input.stepStartedAt ?? input.now;
   const history = recordStep(status, {
     at: stepAt,
@@ -113,6 +130,7 @@ function analysisStep(input: DecideInput): Decision {
     ...status,
     lastStepTime: stepAt.toISOString(),
     lastChecks: checks,
+    inconclusiveChecks: streak,
     history,
   };
   const events = [...hookEvents(failedHookResults), ...checkEvents(checks)];
@@ -122,6 +140,11 @@ function analysisStep(input: DecideInput): Decision {
     const reason = [
       ...failedHookResults.map(describeHook),
       ...failedChecks.map(describeCheck),
+      ...(noTraffic
+        ? [
+            `no traffic: ${streak} inconclusive intervals in a row (maxInconclusive ${spec.maxInconclusive}): ${unjudged.map(describeCheck).join("; ")}`,
+          ]
+        : []),
     ].join("; ");
     if (failures >= spec.threshold) {
       const decision = rollback(
@@ -134,7 +157,8 @@ function analysisStep(input: DecideInput): Decision {
           ...decision.status,
           failedChecks: failures,
           lastChecks: checks,
-          history,
+          inconclusiveChecks: streak,
+          history: closeRun(history, "failed"),
         },
         actions: [...events, ...decision.actions],
       };
@@ -159,6 +183,14 @@ function analysisStep(input: DecideInput): Decision {
             ]
           : []),
       ],
+      requeueAfterMs: spec.intervalMs,
+    };
+  }
+  if (unjudged.length > 0) {
+    const message = `Hold ${ref(input)} at its step: inconclusive ${streak}/${spec.maxInconclusive}: ${unjudged.map(describeCheck).join("; ")}`;
+    return {
+      status: { ...stepped, message },
+      actions: [...events, routesFor(spec, status), event(message)],
       requeueAfterMs: spec.intervalMs,
     };
   }

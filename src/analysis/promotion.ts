@@ -1,4 +1,5 @@
 // Promotion, finalisation and rollback: the end of a run.
+import { closeRun } from "./history.ts";
 import type { CanaryStatus } from "../api/canary.ts";
 import {
   event,
@@ -106,6 +107,7 @@ export function finalise(input: DecideInput): Decision {
     ...input.status,
     canaryWeight: 0,
     lastPromotedSpec: input.status.lastAppliedSpec,
+    history: closeRun(input.status.history, "promoted"),
   };
   return {
     status: withPhase(input, status, "Succeeded", message),
@@ -126,6 +128,7 @@ export function rollback(input: DecideInput, reason: string): Decision {
     ...input.status,
     canaryWeight: 0,
     lastStepTime: input.now.toISOString(),
+    history: closeRun(input.status.history, "failed"),
   };
   return {
     status: withPhase(input, status, "Failed", message),

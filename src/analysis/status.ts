@@ -79,6 +79,7 @@ export function startRevision(
       ...input.status,
       canaryWeight: 0,
       failedChecks: 0,
+      inconclusiveChecks: 0,
       iterations: 0,
       lastAppliedSpec: input.observations.targetRevision,
       trackedConfigs: input.observations.trackedConfigs,

@@ -35,21 +35,85 @@ export function judge(
   return { ...base, value, verdict: low || high ? "fail" : "pass" };
 }
 
+/**
+ * compareTo: primary. The canary against the primary over the same window: "points" for rates (how far
+ * below the primary), "ratio" for latencies (how many times the primary). An absolute thresholdRange,
+ * when set too, must also hold. Either side without data is inconclusive.
+ */
+export function judgeAgainstPrimary(
+  metric: string,
+  canary: number | undefined,
+  primary: number | undefined,
+  compare: { maxDegradation: number; as: "points" | "ratio" },
+  range: Range,
+  query?: string,
+): CheckResult {
+  const bound =
+    compare.as === "points"
+      ? `>= primary - ${compare.maxDegradation}`
+      : `<= ${compare.maxDegradation}x primary`;
+  const threshold =
+    range.min !== undefined || range.max !== undefined
+      ? `${bound}, ${describeRange(range)}`
+      : bound;
+  const base = { metric, threshold, ...(query ? { query } : {}) };
+  const missing = (v: number | undefined) => v === undefined || Number.isNaN(v);
+  if (missing(canary) || missing(primary))
+    return {
+      ...base,
+      ...(canary !== undefined && !Number.isNaN(canary)
+        ? { value: canary }
+        : {}),
+      ...(primary !== undefined && !Number.isNaN(primary)
+        ? { primaryValue: primary }
+        : {}),
+      verdict: "nodata",
+      message: `no data for the ${missing(canary) ? "canary" : "primary"}`,
+    };
+  const c = canary as number;
+  const p = primary as number;
+  const degradation =
+    compare.as === "points" ? p - c : p > 0 ? c / p : c > 0 ? Infinity : 1;
+  const worse = degradation > compare.maxDegradation;
+  const absolute = judge(metric, c, range);
+  const measured =
+    compare.as === "points"
+      ? `${formatValue(Math.max(0, degradation))} points below the primary`
+      : `${degradation === Infinity ? "inf" : degradation.toFixed(2)}x the primary`;
+  return {
+    ...base,
+    value: c,
+    primaryValue: p,
+    verdict: worse || absolute.verdict === "fail" ? "fail" : "pass",
+    message: `canary ${formatValue(c)} vs primary ${formatValue(p)}: ${measured} (max ${compare.maxDegradation}${compare.as === "ratio" ? "x" : ""})`,
+  };
+}
+
 function formatValue(value: number | undefined): string {
   if (value === undefined) return "n/a";
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
+const versus = (check: CheckResult): string =>
+  check.primaryValue !== undefined && check.message
+    ? ` (${check.message})`
+    : "";
+
+const dry = (check: CheckResult): string =>
+  check.dryRun ? " (dry-run: not counted)" : "";
+
 /** One line a person can act on: which metric, what it measured, against what, and the verdict. */
 export function describeCheck(check: CheckResult): string {
   switch (check.verdict) {
     case "pass":
-      return `metric ${check.metric} ${formatValue(check.value)} within threshold ${check.threshold}`;
+      return `metric ${check.metric} ${formatValue(check.value)} within threshold ${check.threshold}${versus(check)}${dry(check)}`;
     case "fail":
-      return `metric ${check.metric} ${formatValue(check.value)} outside threshold ${check.threshold}`;
+      return `metric ${check.metric} ${formatValue(check.value)} outside threshold ${check.threshold}${versus(check)}${dry(check)}`;
+    case "inconclusive":
+      return `metric ${check.metric} inconclusive: ${check.message ?? "too little to judge"}${dry(check)}`;
     case "nodata":
-      return `metric ${check.metric} returned no data (threshold ${check.threshold})`;
+      return `metric ${check.metric} returned no data (threshold ${check.threshold})${dry(check)}`;
     case "error":
-      return `metric ${check.metric} could not be checked: ${check.message ?? "error"}`;
+      return `metric ${check.metric} could not be checked: ${check.message ?? "error"}${dry(check)}`;
   }
 }

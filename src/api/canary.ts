@@ -54,6 +54,32 @@ export const metricSchema = s.object({
     .describe("Inline Prometheus query (legacy; prefer templateRef)."),
   templateRef: s.object({ name: name().required(), namespace: s.string() }),
   templateVariables: stringMap(),
+  // Siskin additions (Flagger ignores them):
+  minRequests: s
+    .integer({ minimum: 0 })
+    .describe(
+      "Built-in metrics: fewer canary requests than this in the window make the check inconclusive (default analysis.minRequests).",
+    ),
+  dryRun: s
+    .boolean()
+    .describe(
+      "Evaluate and report the check, but never count it toward threshold or promotion.",
+    ),
+  compareTo: s
+    .string({ enum: ["primary"] })
+    .describe(
+      "Judge the canary against the primary: the same query for both over the same window.",
+    ),
+  maxDegradation: s
+    .number({ minimum: 0 })
+    .describe(
+      "With compareTo: how much worse the canary may be (points below the primary for rates, a ratio over it for latencies).",
+    ),
+  degradation: s
+    .string({ enum: ["points", "ratio"] })
+    .describe(
+      "How maxDegradation is measured; default points for request-success-rate and min-only thresholds, ratio otherwise.",
+    ),
 });
 
 export const webhookSchema = s.object({
@@ -102,6 +128,17 @@ export const analysisSchema = s
       maxAge: s.integer({ minimum: 0 }),
     }),
     metrics: s.array(metricSchema),
+    // Siskin additions (Flagger ignores them):
+    minRequests: s
+      .integer({ minimum: 0 })
+      .describe(
+        "Built-in metrics: fewer canary requests than this in a check's window make it inconclusive; default 10.",
+      ),
+    maxInconclusive: s
+      .integer({ minimum: 0 })
+      .describe(
+        "Inconclusive intervals in a row that hold the step; each one after them counts as a failed check. Default 3.",
+      ),
     webhooks: s.array(webhookSchema),
     alerts: s.array(alertSchema),
   })
@@ -169,8 +206,14 @@ export const canarySpecSchema = s.object({
 
 export const checkResultSchema = s.object({
   metric: s.string().required(),
-  verdict: s.string({ enum: ["pass", "fail", "nodata", "error"] }).required(),
+  verdict: s
+    .string({ enum: ["pass", "fail", "nodata", "inconclusive", "error"] })
+    .required(),
+  dryRun: s.boolean(),
   value: s.number(),
+  primaryValue: s
+    .number()
+    .describe("compareTo: primary: the primary's value over the same window."),
   threshold: s.string(),
   query: s.string(),
   message: s.string(),
@@ -206,6 +249,9 @@ const runHistorySchema = s.object({
     .string()
     .describe("Each step's outcome, one letter each: p passed, f failed."),
   metrics: s.array(metricHistorySchema).required(),
+  outcome: s
+    .string({ enum: ["promoted", "failed"] })
+    .describe("How the run ended (absent while it runs)."),
 });
 
 export const canaryStatusSchema = s.object({
@@ -254,6 +300,11 @@ export const canaryStatusSchema = s.object({
   canaryRevisionStart: s
     .string({ format: "date-time" })
     .describe("When the current revision started."),
+  inconclusiveChecks: s
+    .integer()
+    .describe(
+      "Analysis intervals in a row whose checks had too little to judge (no data, too few requests).",
+    ),
   lastChecks: s
     .array(checkResultSchema)
     .describe("Verdicts of the last analysis step."),

@@ -33,6 +33,12 @@ export interface ResolvedMetric {
   templateVariables: Record<string, string>;
   /** Legacy inline Prometheus query. */
   query?: string;
+  /** Built-in metrics: fewer canary requests in the window make the check inconclusive (0: off). */
+  minRequests: number;
+  /** Reported, never counted. */
+  dryRun: boolean;
+  /** compareTo: primary: the verdict is on how much worse the canary is than the primary. */
+  compare?: { maxDegradation: number; as: "points" | "ratio" };
 }
 
 export interface ResolvedSpec {
@@ -46,6 +52,8 @@ export interface ResolvedSpec {
   strategy: Strategy;
   intervalMs: number;
   threshold: number;
+  /** Inconclusive intervals in a row that hold the step before each further one counts as failed. */
+  maxInconclusive: number;
   /** Canary weights to step through, in order; the last one is where promotion starts. */
   weights: number[];
   iterations: number;
@@ -134,7 +142,13 @@ export function resolveCanarySpec(
   }
 
   const metrics = (analysis.metrics ?? []).map((m, i) =>
-    resolveMetric(m, `spec.analysis.metrics[${i}]`, ctx, issues),
+    resolveMetric(
+      m,
+      `spec.analysis.metrics[${i}]`,
+      analysis.minRequests ?? defaultMinRequests,
+      ctx,
+      issues,
+    ),
   );
   if (ctx.noCrossNamespaceRefs) {
     const refs = [
@@ -181,6 +195,7 @@ export function resolveCanarySpec(
       strategy,
       intervalMs,
       threshold: analysis.threshold,
+      maxInconclusive: analysis.maxInconclusive ?? defaultMaxInconclusive,
       weights,
       iterations,
       stepWeightPromotion: analysis.stepWeightPromotion ?? 0,
@@ -234,9 +249,13 @@ function canaryWeights(
   return weights;
 }
 
+export const defaultMinRequests = 10;
+export const defaultMaxInconclusive = 3;
+
 function resolveMetric(
   metric: CanaryMetric,
   path: string,
+  minRequests: number,
   ctx: ResolveContext,
   issues: Issue[],
 ): ResolvedMetric {
@@ -258,7 +277,13 @@ function resolveMetric(
   }
   const min = metric.thresholdRange?.min ?? metric.threshold;
   const max = metric.thresholdRange?.max;
-  if (min === undefined && max === undefined) {
+  if (metric.compareTo && metric.maxDegradation === undefined)
+    issues.push({
+      path: `${path}.maxDegradation`,
+      message:
+        "compareTo: primary needs maxDegradation: how much worse than the primary the canary may be (points for rates, a ratio for latencies, for example 1.5)",
+    });
+  if (min === undefined && max === undefined && !metric.compareTo) {
     issues.push({
       path: `${path}.thresholdRange`,
       message: "set thresholdRange.min and/or max, or the check can never fail",
@@ -279,5 +304,24 @@ function resolveMetric(
       : {}),
     templateVariables: metric.templateVariables ?? {},
     ...(metric.query ? { query: metric.query } : {}),
+    // Only the built-in queries know how to count the canary's requests.
+    minRequests:
+      builtin && !metric.query && !metric.templateRef
+        ? (metric.minRequests ?? minRequests)
+        : 0,
+    dryRun: metric.dryRun ?? false,
+    ...(metric.compareTo && metric.maxDegradation !== undefined
+      ? {
+          compare: {
+            maxDegradation: metric.maxDegradation,
+            as:
+              metric.degradation ??
+              (metric.name === "request-success-rate" ||
+              (min !== undefined && max === undefined)
+                ? "points"
+                : "ratio"),
+          },
+        }
+      : {}),
   };
 }

@@ -4,6 +4,11 @@ import type { RouterName } from "../routers/registry.ts";
 
 export type BuiltinMetric = "request-success-rate" | "request-duration";
 
+/** How many requests the canary served in a window: below minRequests a built-in check is inconclusive. */
+export const requestCountQueries: Partial<Record<RouterName, string>> = {
+  gloo: 'sum(increase(envoy_cluster_upstream_rq{envoy_cluster_name="{{ cluster }}"}[{{ interval }}]))',
+};
+
 export const builtinQueries: Partial<
   Record<RouterName, Record<BuiltinMetric, string>>
 > = {

@@ -1,15 +1,20 @@
-// Runs a canary's metric checks. Every check ends in a verdict: pass, fail, nodata or error; a
-// provider that errors or hangs gives "error" for its check only, within the timeout.
+// Runs a canary's metric checks. Every check ends in a verdict: pass, fail, nodata, inconclusive (a
+// built-in metric whose window holds fewer than minRequests canary requests) or error; a provider that
+// errors or hangs gives "error" for its check only, within the timeout.
 import type { CheckResult } from "../api/canary.ts";
 import type { ResolvedMetric, ResolvedSpec } from "../api/resolve.ts";
-import { judge } from "../analysis/verdicts.ts";
+import { judge, judgeAgainstPrimary } from "../analysis/verdicts.ts";
 import { envoyClusterName } from "../routers/gloo.ts";
 import { formatDuration } from "../util/durations.ts";
 import type { MetricTemplateSpec } from "../api/templates.ts";
 import { errorMessage, SiskinError } from "../util/errors.ts";
 import { templateProvider } from "./registry.ts";
 import { renderTemplateQuery } from "./template.ts";
-import { builtinQueries, type BuiltinMetric } from "./builtin.ts";
+import {
+  builtinQueries,
+  requestCountQueries,
+  type BuiltinMetric,
+} from "./builtin.ts";
 import { render } from "./render.ts";
 import type { MetricProvider } from "./types.ts";
 
@@ -36,6 +41,8 @@ export interface CheckContext extends TemplateLookups {
   timeoutMs: number;
   /** Runs one provider call within that provider's concurrency bound (default: unbounded). */
   bounded?: <T>(provider: string, work: () => Promise<T>) => Promise<T>;
+  /** Request counts by window, shared by the step's built-in checks (one query per window). */
+  requestCounts?: Map<number, Promise<number | undefined>>;
 }
 
 /** A metric's MetricTemplate and a provider built from it with the credentials of its Secret. */
@@ -71,15 +78,22 @@ export function templateSource(
   return { template, provider };
 }
 
-/** The query and the provider that answers it, for one metric. */
+type Side = "canary" | "primary";
+
+/**
+ * The query and the provider that answers it, for one metric and one side. The primary's query is the
+ * same with the primary's names: its Envoy cluster for built-ins, `{{ target }}` and `{{ service }}`
+ * rendered as `<target>-primary` and `<service>-primary` in templates.
+ */
 function source(
   metric: ResolvedMetric,
   ctx: CheckContext,
+  side: Side = "canary",
 ): { query: string; provider: MetricProvider; providerKey: string } {
   const ref = metric.templateRef;
   if (!ref)
     return {
-      query: metric.query ?? builtinQuery(metric, ctx),
+      query: metric.query ?? builtinQuery(metric, ctx, side),
       provider: ctx.prometheus,
       providerKey: `prometheus ${ctx.spec.metricsServer}`,
     };
@@ -90,10 +104,18 @@ function source(
     ctx.timeoutMs,
   );
   const templateName = `${ref.namespace}/${ref.name}`;
+  const spec =
+    side === "primary"
+      ? {
+          ...ctx.spec,
+          targetName: `${ctx.spec.targetName}-primary`,
+          apexName: `${ctx.spec.apexName}-primary`,
+        }
+      : ctx.spec;
   const query = renderTemplateQuery(template.query, {
     canaryName: ctx.name,
     namespace: ctx.namespace,
-    spec: ctx.spec,
+    spec,
     metric,
     templateName,
   });
@@ -101,7 +123,41 @@ function source(
   return { query, provider, providerKey: `${template.provider.type} ${where}` };
 }
 
-function builtinQuery(metric: ResolvedMetric, ctx: CheckContext): string {
+const clusterOf = (ctx: CheckContext, side: Side = "canary"): string =>
+  envoyClusterName(ctx.namespace, ctx.spec.apexName, side, ctx.spec.port);
+
+/** The canary's requests in the metric's window (no series: none). */
+function requestCount(
+  metric: ResolvedMetric,
+  ctx: CheckContext,
+): { query: string; count: Promise<number | undefined> } {
+  const template =
+    requestCountQueries[ctx.spec.provider as keyof typeof requestCountQueries];
+  if (!template)
+    throw new Error(
+      `no request count query for provider ${ctx.spec.provider}; set minRequests: 0`,
+    );
+  const query = render(template, {
+    cluster: clusterOf(ctx),
+    interval: formatDuration(metric.intervalMs),
+  });
+  const counts = (ctx.requestCounts ??= new Map());
+  let count = counts.get(metric.intervalMs);
+  if (!count) {
+    const bounded = ctx.bounded ?? ((_key, work) => work());
+    count = bounded(`prometheus ${ctx.spec.metricsServer}`, () =>
+      ctx.prometheus.query(query, AbortSignal.timeout(ctx.timeoutMs)),
+    );
+    counts.set(metric.intervalMs, count);
+  }
+  return { query, count };
+}
+
+function builtinQuery(
+  metric: ResolvedMetric,
+  ctx: CheckContext,
+  side: Side,
+): string {
   const queries =
     builtinQueries[ctx.spec.provider as keyof typeof builtinQueries];
   const template = queries?.[metric.name as BuiltinMetric];
@@ -110,12 +166,7 @@ function builtinQuery(metric: ResolvedMetric, ctx: CheckContext): string {
       `no built-in ${metric.name} query for provider ${ctx.spec.provider}; use a MetricTemplate`,
     );
   return render(template, {
-    cluster: envoyClusterName(
-      ctx.namespace,
-      ctx.spec.apexName,
-      "canary",
-      ctx.spec.port,
-    ),
+    cluster: clusterOf(ctx, side),
     interval: formatDuration(metric.intervalMs),
   });
 }
@@ -128,27 +179,57 @@ export async function runCheck(
     ...(metric.min !== undefined ? { min: metric.min } : {}),
     ...(metric.max !== undefined ? { max: metric.max } : {}),
   };
+  const dryRun = metric.dryRun ? { dryRun: true } : {};
   let query: string | undefined;
   try {
-    const { query: rendered, provider, providerKey } = source(metric, ctx);
-    query = rendered;
+    if (metric.minRequests > 0) {
+      const counted = requestCount(metric, ctx);
+      query = counted.query;
+      const requests = (await counted.count) ?? 0;
+      if (requests < metric.minRequests)
+        return {
+          ...judge(metric.name, undefined, range, query),
+          verdict: "inconclusive",
+          message: `no traffic to judge: ${Math.round(requests)} canary requests in the last ${formatDuration(metric.intervalMs)}, fewer than minRequests ${metric.minRequests}`,
+          ...dryRun,
+        };
+    }
     const bounded = ctx.bounded ?? ((_key, work) => work());
-    // The timeout starts when the call does, not while it waits for its provider's bound.
-    const value = await bounded(providerKey, () =>
-      provider.query(rendered, AbortSignal.timeout(ctx.timeoutMs)),
-    );
-    return judge(metric.name, value, range, query);
+    // Async, so a problem rendering either side is a rejection Promise.all handles, never an orphan.
+    const measure = async (side: Side) => {
+      const {
+        query: rendered,
+        provider,
+        providerKey,
+      } = source(metric, ctx, side);
+      if (side === "canary") query = rendered;
+      // The timeout starts when the call does, not while it waits for its provider's bound.
+      return bounded(providerKey, () =>
+        provider.query(rendered, AbortSignal.timeout(ctx.timeoutMs)),
+      );
+    };
+    if (metric.compare) {
+      const [c, p] = await Promise.all([measure("canary"), measure("primary")]);
+      return {
+        ...judgeAgainstPrimary(metric.name, c, p, metric.compare, range, query),
+        ...dryRun,
+      };
+    }
+    const value = await measure("canary");
+    return { ...judge(metric.name, value, range, query), ...dryRun };
   } catch (error) {
     return {
       ...judge(metric.name, 0, range, query),
       verdict: "error",
       value: undefined,
       message: errorMessage(error),
+      ...dryRun,
     };
   }
 }
 
 /** All checks in parallel: one slow provider delays only its own check, bounded by the timeout. */
 export function runChecks(ctx: CheckContext): Promise<CheckResult[]> {
-  return Promise.all(ctx.spec.metrics.map((m) => runCheck(m, ctx)));
+  const shared = { ...ctx, requestCounts: new Map() };
+  return Promise.all(ctx.spec.metrics.map((m) => runCheck(m, shared)));
 }

@@ -19,6 +19,8 @@ const metric = {
   name: "errors",
   intervalMs: 90_000,
   templateVariables: { code: "5.." },
+  minRequests: 0,
+  dryRun: false,
 };
 const ctx = {
   canaryName: "podinfo",

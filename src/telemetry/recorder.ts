@@ -156,7 +156,7 @@ export class Recorder {
     verdict: string,
     value: number | undefined,
   ): void {
-    for (const v of ["pass", "fail", "nodata", "error"])
+    for (const v of ["pass", "fail", "nodata", "inconclusive", "error"])
       this.analysis.remove({ ...ref, metric, verdict: v });
     this.analysis.set({ ...ref, metric, verdict }, value ?? Number.NaN);
   }

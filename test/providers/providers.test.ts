@@ -58,6 +58,8 @@ function metric(
     ...range,
     templateRef: { name: template, namespace: "apps" },
     templateVariables: variables,
+    minRequests: 0,
+    dryRun: false,
   };
 }
 
