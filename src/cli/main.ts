@@ -19,6 +19,7 @@ import {
   type WaitFor,
 } from "./commands.ts";
 import { canaryRef } from "./follow.ts";
+import { exportRun, replayCommand } from "./replay.ts";
 import {
   canaryTable,
   statusBlock,
@@ -35,6 +36,10 @@ const usage = `kubectl siskin COMMAND [NAME] [flags]
   retry NAME                    analyse a Failed revision again, without an image change
   pause NAME | resume NAME      hold the run where it is (survives GitOps syncs) / go on
   wait NAME --for promoted|failed|phase=X [--timeout 10m]
+  export NAME [--run previous]  a recorded run (spec + status.history) as JSON, for replay
+  replay FILE [--set a.b=v]...  the decision core over a recorded run, no cluster: each step's decision,
+                                where it differs from the recording, the outcome (exit 0 promoted,
+                                1 failed, 2 undecided)
 
 Flags: -n NAMESPACE, -A (all namespaces), --kubeconfig PATH, --context NAME, --timeout (default 10m
 for wait, 1m for requests). Requests exit 0 when carried out, 1 when refused, 2 without an answer;
@@ -54,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: "string" },
       for: { type: "string" },
       timeout: { type: "string" },
+      set: { type: "string", multiple: true, default: [] },
+      run: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -61,6 +68,12 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     console.log(usage);
     return command || values.help ? 0 : 2;
+  }
+  // Replay needs no cluster.
+  if (command === "replay") {
+    if (!name)
+      throw new Error("replay needs a file: kubectl siskin replay run.json");
+    return replayCommand(name, values.set, (line) => console.log(line));
   }
   const access = loadClusterAccess({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
@@ -89,6 +102,7 @@ type Values = {
   reason?: string;
   for?: string;
   timeout?: string;
+  run?: string;
 };
 
 async function run(
@@ -113,6 +127,21 @@ async function run(
     return name;
   };
   if (command === "get") return get(session, name, values);
+  if (command === "export") {
+    if (values.run && values.run !== "current" && values.run !== "previous")
+      throw new Error(`--run ${values.run}: use current or previous`);
+    const canary = await session.api.get<Canary>(
+      canaryRef(session.namespace, needName()),
+    );
+    session.print(
+      JSON.stringify(
+        exportRun(canary, values.run === "previous" ? "previous" : "current"),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
   if (command === "status") return status(session, needName(), values.watch);
   if (command === "wait") {
     const wanted = parseWaitFor(values.for);

@@ -1,0 +1,180 @@
+// Replay: the decision core run again over a recorded run (status.history, exported by `kubectl siskin
+// export`), optionally under a changed spec, with no cluster. Each recorded step's values are judged
+// again against the (new) thresholds and handed to decide() as that step's observations, so what the
+// replay prints is what the operator would have done.
+//
+// What a recording cannot hold is assumed: webhooks answer OK (their answers are not recorded), the
+// Deployments are ready, and compareTo: primary checks keep their recorded verdict (the primary's value
+// is not in the history). When the recording ends before the replayed run decides, the last recorded
+// step is reused, and each reused step is marked.
+import type { CheckResult, RunHistory } from "../api/canary.ts";
+import type { ResolvedSpec } from "../api/resolve.ts";
+import { decide } from "./decide.ts";
+import { notChecked, verdictOfCode } from "./history.ts";
+import type { DecideInput, Observations } from "./types.ts";
+import { judge } from "./verdicts.ts";
+
+export interface ReplayStep {
+  /** Index of the recorded step whose observations were used. */
+  recorded: number;
+  reused: boolean;
+  at: Date;
+  /** The weight the step judged, in the replay and (for recorded steps) in the recording. */
+  weight: number;
+  recordedWeight?: number;
+  checks: CheckResult[];
+  failed: boolean;
+  recordedFailed?: boolean;
+  /** What the core decided, as its status message says. */
+  decision: string;
+}
+
+export interface ReplayResult {
+  steps: ReplayStep[];
+  outcome: "promoted" | "failed" | "undecided";
+  message: string;
+  /** The first step whose outcome or weight differs from the recording. */
+  divergedAt?: number;
+}
+
+/** The recorded step's checks, judged again against the spec's metrics. */
+export function recordedChecks(
+  spec: ResolvedSpec,
+  run: RunHistory,
+  index: number,
+): CheckResult[] {
+  const checks: CheckResult[] = [];
+  for (const metric of spec.metrics) {
+    const recorded = run.metrics.find((m) => m.name === metric.name);
+    const code = recorded?.r[index] ?? notChecked;
+    const verdict = verdictOfCode(code);
+    if (!recorded || !verdict) continue;
+    const value = recorded.v[index] ?? undefined;
+    const range = {
+      ...(metric.min !== undefined ? { min: metric.min } : {}),
+      ...(metric.max !== undefined ? { max: metric.max } : {}),
+    };
+    const dryRun = metric.dryRun ? { dryRun: true } : {};
+    const rejudged =
+      value !== undefined &&
+      (verdict === "pass" || verdict === "fail") &&
+      !metric.compare;
+    checks.push(
+      rejudged
+        ? { ...judge(metric.name, value, range), ...dryRun }
+        : {
+            metric: metric.name,
+            verdict,
+            threshold: recorded.threshold ?? "",
+            ...(value !== undefined ? { value } : {}),
+            ...dryRun,
+          },
+    );
+  }
+  return checks;
+}
+
+export function replay(
+  recordedSpec: ResolvedSpec,
+  run: RunHistory,
+  options: { maxReusedSteps?: number } = {},
+): ReplayResult {
+  const spec: ResolvedSpec = { ...recordedSpec, webhooks: [] };
+  const started = new Date(run.startedAt);
+  const ready = { ready: true, exists: true, revision: run.revision };
+  const observations: Observations = {
+    targetRevision: run.revision,
+    trackedConfigs: {},
+    primary: ready,
+    canary: { ready: true },
+    routerWatched: true,
+  };
+  let status: DecideInput["status"] = {
+    phase: "Progressing",
+    canaryWeight: 0,
+    failedChecks: 0,
+    inconclusiveChecks: 0,
+    iterations: 0,
+    lastAppliedSpec: run.revision,
+    canaryRevisionStart: run.startedAt,
+    lastStepTime: run.startedAt,
+  };
+  const base = {
+    spec,
+    canary: { name: "replay", namespace: "replay" },
+  };
+  const steps: ReplayStep[] = [];
+  const recordedSteps = run.t.length;
+  const limit = recordedSteps + (options.maxReusedSteps ?? 100);
+  let now = started;
+  let divergedAt: number | undefined;
+  for (let i = 0; i < limit; i++) {
+    const recorded = Math.min(i, recordedSteps - 1);
+    if (recorded < 0) break;
+    // The recorded time, or one interval after the last step when the spec's interval is longer.
+    const due =
+      Date.parse(status.lastStepTime ?? run.startedAt) + spec.intervalMs;
+    const at =
+      i < recordedSteps
+        ? Math.max(started.getTime() + (run.t[i] ?? 0) * 1000, due)
+        : due;
+    now = new Date(at);
+    const checks = recordedChecks(spec, run, recorded);
+    const before = status;
+    const decision = decide({
+      ...base,
+      status,
+      observations: { ...observations, checks },
+      now,
+    });
+    status = decision.status;
+    const failed =
+      (status.failedChecks ?? 0) > (before.failedChecks ?? 0) ||
+      status.phase === "Failed";
+    const step: ReplayStep = {
+      recorded,
+      reused: i >= recordedSteps,
+      at: now,
+      weight: before.canaryWeight ?? 0,
+      checks,
+      failed,
+      decision: status.message ?? status.phase ?? "",
+    };
+    if (i < recordedSteps) {
+      step.recordedWeight = run.w[i] ?? 0;
+      if (run.f) step.recordedFailed = run.f[i] === "f";
+      if (
+        divergedAt === undefined &&
+        (step.recordedWeight !== step.weight ||
+          (step.recordedFailed !== undefined && step.recordedFailed !== failed))
+      )
+        divergedAt = i;
+    }
+    steps.push(step);
+    if (status.phase !== "Progressing" && status.phase !== "WaitingPromotion")
+      break;
+  }
+  // A promotion in the replay: the primary is taken as ready, so it runs to Succeeded.
+  for (
+    let i = 0;
+    i < 10 && ["Promoting", "Finalising"].includes(status.phase ?? "");
+    i++
+  ) {
+    now = new Date(now.getTime() + spec.intervalMs);
+    status = decide({ ...base, status, observations, now }).status;
+  }
+  const outcome =
+    status.phase === "Succeeded"
+      ? "promoted"
+      : status.phase === "Failed"
+        ? "failed"
+        : "undecided";
+  if (divergedAt === undefined && steps.length < recordedSteps)
+    divergedAt = steps.length;
+  return {
+    steps,
+    outcome,
+    message: status.message ?? "",
+    ...(divergedAt !== undefined ? { divergedAt } : {}),
+  };
+}
