@@ -1,5 +1,7 @@
 // The examples/ manifests, adapted for the local run only where they must be: the addresses (load
-// tester, canary Service, gateway) point at the loopback stand-ins, and the intervals are shortened.
+// tester, canary Service, gateway) point at the loopback stand-ins, the intervals are shortened, and the
+// generated load is raised to match: a 10 s window at 5 % must hold as many canary requests as the
+// example's 1 m window does (at least analysis.minRequests, 10, or the checks are inconclusive).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -19,6 +21,7 @@ export interface Timing {
 }
 
 const replacements = (a: Addresses): [string, string][] => [
+  ["hey -z 2m -q 5 -c 2", "hey -z 2m -q 20 -c 2"],
   ["http://flagger-loadtester.test", a.loadtester],
   ["http://podinfo-canary:9898", a.canaryService],
   ["http://gateway-proxy.gloo-system", a.gateway],

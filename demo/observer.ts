@@ -1,10 +1,14 @@
 // Watches what a user would watch (the Canary's status and the RouteTableLike) while the demo runs, prints
 // live progress, and measures: the traffic split per step from the gateway's own counters, and the
 // metric values the operator judged against the gateway's traffic and Prometheus.
-import { Watch, type KubeConfig } from "@kubernetes/client-node";
+import { pino } from "pino";
 import type { Canary, CheckResult } from "../src/api/canary.ts";
 import { routeWeights, type RouteTableLike } from "../dev/route-weights.ts";
 import type { GatewaySimulator } from "../dev/sim/gateway.ts";
+import { KubeClient } from "../src/kube/client/http.ts";
+import { loadClusterAccess } from "../src/kube/client/kubeconfig.ts";
+import { Reflector, type StoredObject } from "../src/kube/reflector.ts";
+import { systemClock } from "../src/util/clock.ts";
 
 export interface StepRecord {
   run: string;
@@ -49,10 +53,12 @@ export class Observer {
   private lastStepTime = "";
   private status: Canary["status"] = {};
   private timer: NodeJS.Timeout | undefined;
-  private watches: { abort(): void }[] = [];
+  private readonly reflectors: Reflector<StoredObject>[] = [];
+  private client: KubeClient | undefined;
   private readonly started = Date.now();
   private readonly o: {
-    kc: KubeConfig;
+    /** Path of the cluster's kubeconfig. */
+    kubeconfig: string;
     namespace: string;
     gateway: GatewaySimulator;
     prometheus: string;
@@ -69,27 +75,40 @@ export class Observer {
   async start(): Promise<void> {
     this.timer = setInterval(() => this.snapshot(), 250);
     this.snapshot();
-    const watch = new Watch(this.o.kc);
-    const ns = this.o.namespace;
-    this.watches.push(
-      await watch.watch(
-        `/apis/flagger.app/v1beta1/namespaces/${ns}/canaries`,
-        { fieldSelector: "metadata.name=podinfo" },
-        (_t: string, c: Canary) => this.onCanary(c),
-        () => undefined,
-      ),
-      await watch.watch(
-        `/apis/gateway.solo.io/v1/namespaces/${ns}/routetables`,
-        { fieldSelector: "metadata.name=podinfo" },
-        (_t: string, rt: RouteTableLike) => this.onRouteTable(rt),
-        () => undefined,
-      ),
+    // The operator's own list-watch (resumed and re-listed when a watch ends), so no change is missed.
+    const client = new KubeClient(
+      loadClusterAccess({ kubeconfig: this.o.kubeconfig }),
     );
+    this.client = client;
+    const ns = this.o.namespace;
+    const watch = (path: string, on: (object: StoredObject) => void) => {
+      const reflector = new Reflector<StoredObject>({
+        client,
+        clock: systemClock,
+        logger: pino({ level: "silent" }),
+        path,
+        fieldSelector: "metadata.name=podinfo",
+      });
+      reflector.on(({ verb, object }) => {
+        if (verb !== "delete") on(object);
+      });
+      this.reflectors.push(reflector);
+      return reflector.start();
+    };
+    await Promise.all([
+      watch(`/apis/flagger.app/v1beta1/namespaces/${ns}/canaries`, (c) =>
+        this.onCanary(c as unknown as Canary),
+      ),
+      watch(`/apis/gateway.solo.io/v1/namespaces/${ns}/routetables`, (rt) =>
+        this.onRouteTable(rt as unknown as RouteTableLike),
+      ),
+    ]);
   }
 
   stop(): void {
     clearInterval(this.timer);
-    for (const w of this.watches) w.abort();
+    for (const r of this.reflectors) void r.stop();
+    this.client?.close();
     this.closeStep();
     this.closeRun();
   }
@@ -110,6 +129,11 @@ export class Observer {
 
   get phase(): string | undefined {
     return this.status?.phase;
+  }
+
+  /** The canary's weight in the RouteTable, as last seen. */
+  get routedWeight(): number {
+    return this.stepWeight;
   }
 
   get message(): string {

@@ -8,6 +8,8 @@ export interface ReleaseResult {
   phase: string;
   seconds: number;
   message: string;
+  /** status.failedChecks when the run ended. */
+  failedChecks: number;
 }
 
 export interface DemoReport {
@@ -21,6 +23,8 @@ export interface DemoReport {
   prometheusTotals: Record<string, number>;
   slack: string[];
   lines: string[];
+  /** The runs exported from status.history (kubectl siskin export), by version. */
+  recordedRuns?: Record<string, string>;
 }
 
 /** Steps with fewer requests than this are listed but not judged: one request would swing them. */

@@ -3,11 +3,14 @@
 // gateway and workload simulator standing in for Gloo and the pods, Prometheus scraping the gateway, the
 // load tester, a Slack-compatible receiver and the operator; then two releases: 6.0.1 (healthy, promoted)
 // and 6.0.2 (faulty, rolled back). Exits 0 only when both outcomes happened. --keep leaves it running.
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   AppsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
@@ -22,6 +25,8 @@ import { OperatorProcess } from "../dev/services/operator.ts";
 import { LocalPrometheus } from "../dev/services/prometheus.ts";
 import { SlackReceiver } from "../dev/services/slack-receiver.ts";
 import { GatewaySimulator } from "../dev/sim/gateway.ts";
+import type { Canary } from "../src/api/canary.ts";
+import { exportRun } from "../src/cli/replay.ts";
 import { dashboardToken } from "./dashboard-access.ts";
 import { loadExamples } from "./manifests.ts";
 import { Observer } from "./observer.ts";
@@ -170,7 +175,7 @@ async function main(): Promise<number> {
   );
 
   const observer = new Observer({
-    kc,
+    kubeconfig: cluster.state.kubeconfig,
     namespace,
     gateway,
     prometheus: prometheus.url,
@@ -184,6 +189,14 @@ async function main(): Promise<number> {
   await waitFor("Initialized", () => observer.phase === "Initialized", 90_000);
 
   const apps = kc.makeApiClient(AppsV1Api);
+  const readCanary = async () =>
+    (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: "flagger.app",
+      version: "v1beta1",
+      namespace,
+      plural: "canaries",
+      name: "podinfo",
+    })) as Canary;
   const release = async (version: string, outcome: "Succeeded" | "Failed") => {
     observer.begin(version);
     say(
@@ -214,14 +227,21 @@ async function main(): Promise<number> {
       () => observer.phase === "Succeeded" || observer.phase === "Failed",
       240_000,
     );
+    // The Canary's status and its RouteTable arrive on two watches, in either order.
+    await waitFor(
+      "the routes back on the primary",
+      () => observer.routedWeight === 0,
+      30_000,
+    );
     const result = {
       version,
       phase: observer.phase ?? "",
       seconds: (Date.now() - t0) / 1000,
       message: observer.message,
+      failedChecks: (await readCanary()).status?.failedChecks ?? 0,
     };
     say(
-      `${version}: ${result.phase} after ${result.seconds.toFixed(0)}s${outcome !== result.phase ? ` (expected ${outcome})` : ""}`,
+      `${version}: ${result.phase} after ${result.seconds.toFixed(0)}s, ${result.failedChecks} failed checks${outcome !== result.phase ? ` (expected ${outcome})` : ""}`,
     );
     if (result.phase === "Failed") say(`  reason: ${result.message}`);
     return result;
@@ -229,6 +249,20 @@ async function main(): Promise<number> {
   const first = await release("6.0.1", "Succeeded");
   const second = await release("6.0.2", "Failed");
   observer.stop();
+  // Both runs as recorded in status.history, for kubectl siskin replay.
+  const recordedRuns = mkdtempSync(join(tmpdir(), "siskin-demo-runs-"));
+  const canary = await readCanary();
+  for (const [version, which] of [
+    ["6.0.1", "previous"],
+    ["6.0.2", "current"],
+  ] as const)
+    writeFileSync(
+      join(recordedRuns, `${version}.json`),
+      JSON.stringify(exportRun(canary, which), null, 2),
+    );
+  say(
+    `\nrecorded runs (kubectl siskin export): ${recordedRuns}/6.0.1.json, 6.0.2.json; replay one with\n  kubectl siskin replay ${recordedRuns}/6.0.2.json --set analysis.metrics[1].thresholdRange.max=1000`,
+  );
   // Stop the generated traffic, then let Prometheus scrape the last counts, so both can be compared.
   await loadtester.stop();
   await new Promise((r) => setTimeout(r, 2500));
@@ -242,6 +276,10 @@ async function main(): Promise<number> {
     seconds: (Date.now() - started) / 1000,
   });
   for (const line of report.lines) say(line);
+  report.recordedRuns = {
+    "6.0.1": join(recordedRuns, "6.0.1.json"),
+    "6.0.2": join(recordedRuns, "6.0.2.json"),
+  };
   if (args.report) writeFileSync(args.report, JSON.stringify(report, null, 2));
   const ok = first.phase === "Succeeded" && second.phase === "Failed";
 

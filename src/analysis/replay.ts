@@ -77,7 +77,10 @@ export function recordedChecks(
 export function replay(
   recordedSpec: ResolvedSpec,
   run: RunHistory,
-  options: { maxReusedSteps?: number } = {},
+  options: {
+    maxReusedSteps?: number;
+    canary?: { name: string; namespace: string };
+  } = {},
 ): ReplayResult {
   const spec: ResolvedSpec = { ...recordedSpec, webhooks: [] };
   const started = new Date(run.startedAt);
@@ -101,7 +104,7 @@ export function replay(
   };
   const base = {
     spec,
-    canary: { name: "replay", namespace: "replay" },
+    canary: options.canary ?? { name: "replay", namespace: "replay" },
   };
   const steps: ReplayStep[] = [];
   const recordedSteps = run.t.length;

@@ -99,7 +99,9 @@ export function replayCommand(
     throw new Error(
       `the spec does not resolve: ${resolved.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
     );
-  const result = replay(resolved.spec, recorded.run);
+  const result = replay(resolved.spec, recorded.run, {
+    canary: recorded.canary,
+  });
   const { namespace, name } = recorded.canary;
   print(
     `replay of ${namespace}/${name}, run of ${recorded.run.startedAt} (${recorded.run.t.length} recorded steps${assignments.length ? `; with ${assignments.join(", ")}` : ""})`,

@@ -42,6 +42,21 @@ const portFree = (port: number) =>
     );
   });
 
+/** kubectl siskin replay, run as a process (no cluster needed). */
+function replayCli(...args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [
+      join(repoRoot, "src/cli/main.ts"),
+      "replay",
+      ...args,
+    ]);
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
 describe("npm run demo", () => {
   it("promotes 6.0.1 and rolls back 6.0.2, with the traffic and the numbers to show for it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "siskin-demo-test-"));
@@ -54,6 +69,33 @@ describe("npm run demo", () => {
       ["6.0.2", "Failed"],
     ]);
     expect(report.seconds).toBeLessThan(300);
+    // Too little canary traffic in the first windows holds the step instead of failing it.
+    expect(report.releases[0]?.failedChecks).toBe(0);
+
+    // The runs as recorded in status.history, replayed by the decision core with no cluster.
+    const runs = report.recordedRuns ?? {};
+    const promoted = await replayCli(runs["6.0.1"] ?? "");
+    expect(promoted.out).toMatch(
+      /outcome: promoted \(recorded: promoted\); every recorded step decided the same/,
+    );
+    expect(promoted.code).toBe(0);
+    const failed = await replayCli(runs["6.0.2"] ?? "");
+    expect(failed.out).toMatch(
+      /outcome: failed \(recorded: failed\); every recorded step decided the same/,
+    );
+    expect(failed.code).toBe(1);
+    const looser = await replayCli(
+      runs["6.0.2"] ?? "",
+      "--set",
+      "analysis.metrics[0].thresholdRange.min=30",
+      "--set",
+      "analysis.metrics[1].thresholdRange.max=5000",
+    );
+    expect(looser.out).toMatch(/<- diverges: the recording failed/);
+    expect(looser.out).toMatch(
+      /outcome: promoted \(recorded: failed\); decisions diverge from step \d+/,
+    );
+    expect(looser.code).toBe(0);
 
     // The RouteTable, watched: every step of the weighted canary, then back to the primary.
     expect(report.weights["6.0.1"]).toEqual([
