@@ -182,18 +182,6 @@ export async function runCheck(
   const dryRun = metric.dryRun ? { dryRun: true } : {};
   let query: string | undefined;
   try {
-    if (metric.minRequests > 0) {
-      const counted = requestCount(metric, ctx);
-      query = counted.query;
-      const requests = (await counted.count) ?? 0;
-      if (requests < metric.minRequests)
-        return {
-          ...judge(metric.name, undefined, range, query),
-          verdict: "inconclusive",
-          message: `no traffic to judge: ${Math.round(requests)} canary requests in the last ${formatDuration(metric.intervalMs)}, fewer than minRequests ${metric.minRequests}`,
-          ...dryRun,
-        };
-    }
     const bounded = ctx.bounded ?? ((_key, work) => work());
     // Async, so a problem rendering either side is a rejection Promise.all handles, never an orphan.
     const measure = async (side: Side) => {
@@ -208,14 +196,34 @@ export async function runCheck(
         provider.query(rendered, AbortSignal.timeout(ctx.timeoutMs)),
       );
     };
+    // The canary's request count is asked beside the metric itself, not before it: a step waits for
+    // one round trip to the provider, not two.
+    const tooFew = async (): Promise<CheckResult | undefined> => {
+      if (metric.minRequests <= 0) return undefined;
+      const counted = requestCount(metric, ctx);
+      const requests = (await counted.count) ?? 0;
+      if (requests >= metric.minRequests) return undefined;
+      return {
+        ...judge(metric.name, undefined, range, counted.query),
+        verdict: "inconclusive",
+        message: `no traffic to judge: ${Math.round(requests)} canary requests in the last ${formatDuration(metric.intervalMs)}, fewer than minRequests ${metric.minRequests}`,
+        ...dryRun,
+      };
+    };
     if (metric.compare) {
-      const [c, p] = await Promise.all([measure("canary"), measure("primary")]);
+      const [few, c, p] = await Promise.all([
+        tooFew(),
+        measure("canary"),
+        measure("primary"),
+      ]);
+      if (few) return few;
       return {
         ...judgeAgainstPrimary(metric.name, c, p, metric.compare, range, query),
         ...dryRun,
       };
     }
-    const value = await measure("canary");
+    const [few, value] = await Promise.all([tooFew(), measure("canary")]);
+    if (few) return few;
     return { ...judge(metric.name, value, range, query), ...dryRun };
   } catch (error) {
     return {
