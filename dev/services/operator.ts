@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ComponentProcess, tailOfFile } from "../cluster/process.ts";
 import { repoRoot } from "../cluster/cluster.ts";
+import { operatorNodeFlags } from "../../src/node-flags.ts";
 
 export interface OperatorOptions {
   kubeconfig: string;
@@ -52,6 +53,7 @@ export class OperatorProcess {
       command ?? process.execPath,
       [
         ...prefixArgs,
+        ...operatorNodeFlags,
         o.entry ?? join(repoRoot, "src/main.ts"),
         `--kubeconfig=${o.kubeconfig}`,
         ...(o.namespace ? [`--namespace=${o.namespace}`] : []),

@@ -19,6 +19,7 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
+import { operatorNodeFlags } from "../../src/node-flags.ts";
 import { podinfoDeployment } from "../fixtures/podinfo.ts";
 
 const run = promisify(execFile);
@@ -43,18 +44,22 @@ function start(stage: string, args: string[]): ComponentProcess {
   return new ComponentProcess(
     stage,
     process.execPath,
-    [...rest.map((a) => join(tree, a)), ...args],
+    [...rest.map((a) => (a.startsWith("-") ? a : join(tree, a))), ...args],
     join(tree, `${stage}.log`),
   );
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(repoRoot, "dist/src/main.js")))
+  if (!existsSync(join(repoRoot, "dist/src/main.js"))) {
     await run(process.execPath, [
       join(repoRoot, "node_modules/typescript/bin/tsc"),
       "-p",
       join(repoRoot, "tsconfig.build.json"),
     ]);
+    await run(process.execPath, [join(repoRoot, "scripts/copy-static.ts")], {
+      cwd: repoRoot,
+    });
+  }
   for (const file of ["package.json", "package-lock.json"])
     cpSync(join(repoRoot, file), join(tree, file));
   await run(
@@ -76,6 +81,16 @@ beforeAll(async () => {
 }, 300_000);
 
 describe("production tree (what the Dockerfile ships)", () => {
+  it("runs node with the operator's V8 flags, as the tests and benchmarks do", () => {
+    const [, ...args] = entrypoint("operator");
+    expect(args.slice(0, -1)).toEqual(operatorNodeFlags);
+    expect(args.at(-1)).toBe("dist/src/main.js");
+    // The dashboard's browser files are beside the compiled server.
+    expect(existsSync(join(tree, "dist/src/dashboard/static/app.js"))).toBe(
+      true,
+    );
+  });
+
   it("holds production dependencies only", () => {
     // The load tester's ConfigMap gate store and its allow-list parser are runtime dependencies.
     for (const runtime of ["@kubernetes/client-node", "shell-quote"])
