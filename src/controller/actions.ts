@@ -1,6 +1,6 @@
 // Every action of the decision core is carried out here, in one exhaustive switch (ESLint's
 // switch-exhaustiveness-check and the compiler fail the build if a new Action type is not handled).
-// Workload and routing actions run before the status write; announcements after it.
+// Workload actions run before the status write, routes right after it, announcements later.
 import type { Action } from "../analysis/types.ts";
 import type { KubeObject } from "../kube/api.ts";
 import type { ObjectWriter } from "../kube/objects.ts";
@@ -20,20 +20,27 @@ import {
   type ExecuteContext,
 } from "./workload-actions.ts";
 
-export type ActionTiming = "beforeStatus" | "afterStatus";
+export type ActionTiming = "beforeStatus" | "routesAfterStatus" | "afterStatus";
 
 /** What carrying out any action may need. */
 export type ActionContext = ExecuteContext & AnnounceContext;
 
-/** Changes to the cluster come before the status that records them; announcements after it. */
+/**
+ * Workload changes come before the status that records them; announcements after it. Routes come right
+ * after the status write, in the same reconcile: the status then never lags the traffic split, so an
+ * operator killed between the two writes restarts with the status one step ahead of the RouteTable and
+ * moves the traffic forward to it. In the other order it found the RouteTable a step ahead of the
+ * status and moved the traffic back.
+ */
 export function timingOf(action: Action): ActionTiming {
   switch (action.type) {
     case "ensurePrimary":
     case "promote":
-    case "setRoutes":
     case "scaleTarget":
     case "revert":
       return "beforeStatus";
+    case "setRoutes":
+      return "routesAfterStatus";
     case "event":
     case "notify":
     case "runHooks":

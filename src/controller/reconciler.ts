@@ -131,6 +131,12 @@ async function reconcile(
         "phase changed",
       );
   }
+  for (const action of decision.actions.filter(
+    (a) => timingOf(a) === "routesAfterStatus",
+  )) {
+    log.debug({ action }, "carrying out action");
+    await carryOut(action, ctx);
+  }
   const later = decision.actions.filter((a) => timingOf(a) === "afterStatus");
   if (later.length > 0)
     deps.announcer.add(

@@ -138,7 +138,7 @@ describe("requests through kubectl siskin", () => {
       phase: "Failed",
       canaryWeight: 0,
     });
-    expect((await s.api.weights())?.[1]).toBe(0);
+    await s.api.routedTo([100, 0]);
     const waited = await waiting;
     expect(waited.code).toBe(1);
     expect(waited.out).toMatch(/ended Failed, not promoted/);

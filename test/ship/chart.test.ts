@@ -294,7 +294,7 @@ describe("installed chart, operator as its ServiceAccount", () => {
       true,
     );
     // S1: everything initialization creates, read back from the API server.
-    expect(await s.api.weights()).toEqual([100, 0]);
+    await s.api.routedTo([100, 0]);
     expect(await s.api.replicas("podinfo")).toBe(0);
     await kubeConfig()
       .makeApiClient(AutoscalingV2Api)

@@ -89,6 +89,23 @@ export class CanaryApi {
     }
   }
 
+  /**
+   * Waits (up to 5 s) for the RouteTable to hold `expected`: the operator writes the routes right after
+   * the status, so a test that has just seen a phase may read the RouteTable a moment early.
+   */
+  async routedTo(expected: [number, number], name = "podinfo"): Promise<void> {
+    const deadline = Date.now() + 5000;
+    let last = await this.weights(name);
+    while (JSON.stringify(last) !== JSON.stringify(expected)) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `RouteTable ${this.namespace}/${name} routes ${JSON.stringify(last)}, expected ${JSON.stringify(expected)}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      last = await this.weights(name);
+    }
+  }
+
   async image(deployment: string): Promise<string | undefined> {
     const d = await this.apps.readNamespacedDeployment({
       name: deployment,
