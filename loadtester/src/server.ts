@@ -7,6 +7,7 @@
 import http from "node:http";
 import type { Logger } from "pino";
 import { parseDuration } from "../../src/util/durations.ts";
+import { readBody } from "../../src/util/read-body.ts";
 import type { GateKind, Gates } from "./gates.ts";
 import type { LoadTesterMetrics } from "./metrics.ts";
 import { taskTypes, type TaskRunner, type TaskType } from "./tasks.ts";
@@ -33,22 +34,6 @@ interface Answer {
 }
 
 const maxBodyBytes = 1 << 20;
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new Error("request body larger than 1 MiB"));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 /** The webhook payload, or the reason it cannot be used (naming the field). */
 export function parsePayload(text: string, pattern: RegExp): Payload | Answer {
@@ -148,7 +133,10 @@ async function route(
     return { status: 405, body: "use POST with the webhook payload" };
   if (path === "/gate/approve") return { status: 200, body: "approved" };
   if (path === "/gate/halt") return { status: 403, body: "halted" };
-  const parsed = parsePayload(await readBody(req), deps.namespacePattern);
+  const parsed = parsePayload(
+    await readBody(req, maxBodyBytes),
+    deps.namespacePattern,
+  );
   if ("status" in parsed) return parsed;
   if (path === "/") return task(deps, parsed);
   const match = /^\/(gate|rollback)\/(check|open|close)$/.exec(path);

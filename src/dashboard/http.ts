@@ -1,6 +1,7 @@
 // Small HTTP helpers for the dashboard: JSON answers with the headers every answer carries, bounded
 // request bodies, and static files.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyTooLarge, readBody } from "../util/read-body.ts";
 
 /** Every answer: no framing, no sniffing, no referrer, scripts and styles only from this origin. */
 export const securityHeaders = {
@@ -46,17 +47,17 @@ export async function readJsonBody(
   req: IncomingMessage,
   limit = 16 * 1024,
 ): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit)
+  let text: string;
+  try {
+    text = await readBody(req, limit);
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
       throw new BodyError(413, `request body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+    throw error;
   }
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+    value = JSON.parse(text || "{}");
   } catch {
     throw new BodyError(400, "request body is not JSON");
   }

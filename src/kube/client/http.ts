@@ -1,6 +1,7 @@
 // One HTTP client for every API call and watch the operator makes: a single keep-alive connection pool
 // per cluster and user (client-node 2.0.1 opens a new TLS connection per call of its generated clients),
 // a client-side rate limit, an observer for request metrics, and errors that say what failed.
+import { readBody } from "../../util/read-body.ts";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { IncomingMessage } from "node:http";
@@ -243,7 +244,7 @@ export class KubeClient {
     }
     let text: string;
     try {
-      text = await readBody(res);
+      text = await readBody(res, maxBodyBytes);
     } catch (error) {
       record("error");
       throw transportError(req.method, req.path, error);
@@ -258,23 +259,6 @@ export class KubeClient {
       return text;
     }
   }
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        res.destroy(new Error(`answer larger than ${maxBodyBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    res.on("error", reject);
-  });
 }
 
 /** "deployments", "canaries/status", ... from a REST path, for metrics. */
