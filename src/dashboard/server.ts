@@ -90,13 +90,14 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     canPatch,
     now: () => deps.clock.now().getTime(),
   });
-  deps.canaries.on(({ verb, object }) =>
-    hub.canaryChanged(object, verb === "delete"),
+  // Every change, the operator's own status writes included (a plain `on` does not hear those).
+  deps.canaries.onEveryChange(({ verb, object }) =>
+    hub.canaryChanged(object, verb === "delete" ? "gone" : "changed"),
   );
   deps.events.on(({ object }) => {
     const { namespace, name } = object.involvedObject ?? {};
     const canary = name ? deps.canaries.get(name, namespace ?? "") : undefined;
-    if (canary) hub.canaryChanged(canary);
+    if (canary) hub.canaryChanged(canary, "events");
   });
 
   async function visible(session: Session): Promise<Canary[]> {

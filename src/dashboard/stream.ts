@@ -50,11 +50,20 @@ export class StreamHub {
     return this.clients.size;
   }
 
-  /** A Canary was added or changed (or deleted, when `gone`). */
-  canaryChanged(canary: Canary, gone = false): void {
-    for (const client of this.clients)
+  /**
+   * A Canary was added, changed or deleted ("changed", "gone"), or a new Event on it arrived ("events":
+   * its summary did not change, so only pages showing that canary hear of it).
+   */
+  canaryChanged(
+    canary: Canary,
+    what: "changed" | "gone" | "events" = "changed",
+  ): void {
+    const key = `${canary.metadata.namespace}/${canary.metadata.name}`;
+    for (const client of this.clients) {
+      if (what === "events" && client.focus !== key) continue;
       // A review that failed (API server unreachable) skips this update; the next change retries.
-      this.push(client, canary, gone).catch(() => undefined);
+      this.push(client, canary, what).catch(() => undefined);
+    }
   }
 
   close(): void {
@@ -66,15 +75,16 @@ export class StreamHub {
   private async push(
     client: StreamClient,
     canary: Canary,
-    gone: boolean,
+    what: "changed" | "gone" | "events",
   ): Promise<void> {
     const { namespace, name } = canary.metadata;
     if (!(await this.sources.canSee(client.session, namespace))) return;
-    if (gone) {
+    if (what === "gone") {
       send(client, "removed", { namespace, name });
       return;
     }
-    send(client, "summary", this.sources.summary(canary));
+    if (what === "changed")
+      send(client, "summary", this.sources.summary(canary));
     if (client.focus === `${namespace}/${name}`)
       send(client, "detail", {
         ...this.sources.detail(canary),

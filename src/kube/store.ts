@@ -54,14 +54,26 @@ function isOlder(a: StoredObject, b: StoredObject): boolean {
 export class ObjectStore<T extends StoredObject> {
   private readonly objects = new Map<string, Map<string, T>>();
   private readonly handlers: ((event: StoreEvent<T>) => void)[] = [];
+  /** Hear every change, this process's own writes included (see onEveryChange). */
+  private readonly viewers: ((event: StoreEvent<T>) => void)[] = [];
   private readonly onHandlerError: (error: unknown) => void;
 
   constructor(onHandlerError: (error: unknown) => void) {
     this.onHandlerError = onHandlerError;
   }
 
+  /** Changes from the API server; not the ones this process wrote and remembered (it knows those). */
   on(handler: (event: StoreEvent<T>) => void): void {
     this.handlers.push(handler);
+  }
+
+  /**
+   * Every change, including the objects this process wrote (remember()): for views of the store such as
+   * the dashboard, which must show the operator's own status writes, whose watch events are dropped as
+   * already held.
+   */
+  onEveryChange(handler: (event: StoreEvent<T>) => void): void {
+    this.viewers.push(handler);
   }
 
   /** The object, whole or as a stub (see isStub), or undefined when it does not exist. */
@@ -97,12 +109,11 @@ export class ObjectStore<T extends StoredObject> {
     )
       return;
     inNamespace.set(name, object as T);
-    if (notify)
-      this.emit(
-        previous
-          ? { verb: "update", object: object as T, previous }
-          : { verb: "add", object: object as T },
-      );
+    const event: StoreEvent<T> = previous
+      ? { verb: "update", object: object as T, previous }
+      : { verb: "add", object: object as T };
+    if (notify) this.emit(this.handlers, event);
+    this.emit(this.viewers, event);
   }
 
   protected remove(object: StoredObject): void {
@@ -113,11 +124,16 @@ export class ObjectStore<T extends StoredObject> {
     if (!inNamespace || !previous) return;
     inNamespace.delete(name);
     if (inNamespace.size === 0) this.objects.delete(namespace);
-    this.emit({ verb: "delete", object: previous });
+    const event: StoreEvent<T> = { verb: "delete", object: previous };
+    this.emit(this.handlers, event);
+    this.emit(this.viewers, event);
   }
 
-  private emit(event: StoreEvent<T>): void {
-    for (const handler of this.handlers) {
+  private emit(
+    handlers: ((event: StoreEvent<T>) => void)[],
+    event: StoreEvent<T>,
+  ): void {
+    for (const handler of handlers) {
       try {
         handler(event);
       } catch (error) {
