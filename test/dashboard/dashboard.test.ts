@@ -45,6 +45,7 @@ const tokens: Record<"editor" | "viewer" | "stranger", string> = {
   stranger: "",
 };
 const shots = outputFolder("dashboard");
+const requested: string[] = [];
 
 /** ServiceAccounts bound to a Role on canaries: editor (list + patch), viewer (list), stranger (none). */
 async function accounts(ns: string): Promise<void> {
@@ -88,6 +89,8 @@ async function loggedIn(token: string): Promise<Page> {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   await page.setViewport({ width: 1200, height: 900 });
+  // Everything the page loads comes from the dashboard itself (no CDN): recorded for the test to check.
+  page.on("request", (request) => requested.push(request.url()));
   await page.goto(url);
   await page.waitForSelector("#token");
   await page.$eval(
@@ -179,6 +182,8 @@ describe("dashboard", () => {
     );
     metrics.answer = healthyAnswer;
     await page.screenshot({ path: join(shots, "canary.png"), fullPage: true });
+    expect(requested.length).toBeGreaterThan(5);
+    expect(requested.filter((u) => !u.startsWith(`${url}/`))).toEqual([]);
     expect((await s.api.status()).failedChecks).toBeGreaterThanOrEqual(1);
     const timeline = await page.$eval(
       "#timeline",

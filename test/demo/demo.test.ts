@@ -69,6 +69,8 @@ describe("npm run demo", () => {
       ["6.0.2", "Failed"],
     ]);
     expect(report.seconds).toBeLessThan(300);
+    // The dashboard runs beside the demo, on loopback.
+    expect(output).toMatch(/dashboard http:\/\/127\.0\.0\.1:\d+ /);
     // Too little canary traffic in the first windows holds the step instead of failing it.
     expect(report.releases[0]?.failedChecks).toBe(0);
 

@@ -33,6 +33,9 @@ afterAll(async () => {
 });
 
 const siskin = (s: Scenario, ...args: string[]) => kubectlSiskin(s.ns, ...args);
+/** `kubectl siskin wait podinfo --for promoted --timeout T`, as a CI job runs it. */
+const waitPromoted = (s: Scenario, timeout = "60s") =>
+  siskin(s, "wait", "podinfo", "--for", "promoted", "--timeout", timeout);
 
 /** A weighted canary without metrics (every step passes) at interval 2s: only the requests decide. */
 async function releasing(prefix: string): Promise<Scenario> {
@@ -100,32 +103,14 @@ describe("requests through kubectl siskin", () => {
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/refused: already paused by/);
     expect(await siskin(s, "resume", "podinfo")).toMatchObject({ code: 0 });
-    expect(
-      await siskin(
-        s,
-        "wait",
-        "podinfo",
-        "--for",
-        "promoted",
-        "--timeout",
-        "60s",
-      ),
-    ).toMatchObject({ code: 0 });
+    expect(await waitPromoted(s)).toMatchObject({ code: 0 });
     expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
   });
 
   it("abort rolls back at once; retry analyses the same revision again to Succeeded", async () => {
     const s = await releasing("abort");
     // A CI job waiting for promotion sees the rollback: exit 1, with the reason.
-    const waiting = siskin(
-      s,
-      "wait",
-      "podinfo",
-      "--for",
-      "promoted",
-      "--timeout",
-      "60s",
-    );
+    const waiting = waitPromoted(s);
     const aborted = await siskin(
       s,
       "abort",
@@ -214,15 +199,7 @@ describe("requests through kubectl siskin", () => {
     expect(get.out).toMatch(/^NAME\s+PHASE\s+WEIGHT\s+FAILED/m);
     expect(get.out).toMatch(/^podinfo\s+Succeeded\s+0\s+/m);
     // wait on a release that does not come: exit 2 after the timeout.
-    const none = await siskin(
-      s,
-      "wait",
-      "podinfo",
-      "--for",
-      "promoted",
-      "--timeout",
-      "3s",
-    );
+    const none = await waitPromoted(s, "3s");
     expect(none.code).toBe(2);
     expect(none.out).toMatch(/timed out after 3s in phase Succeeded/);
   });

@@ -194,6 +194,23 @@ describe("Helm chart", () => {
     expect(granted("ClusterRole", "-dashboard").sort()).toEqual(
       needed(false, true).sort(),
     );
+    // The dashboard's Service reaches the operator's dashboard port, which the operator is told to use.
+    const service = objects.find(
+      (o) => o.kind === "Service" && o.metadata.name === "siskin-dashboard",
+    );
+    expect(service?.spec.ports[0]).toMatchObject({
+      port: 80,
+      targetPort: "dashboard",
+    });
+    const operator = objects.find(
+      (o) => o.kind === "Deployment" && o.metadata.name === "siskin",
+    );
+    const container = operator?.spec.template.spec.containers[0];
+    expect(container.args).toContain("--dashboard-port=9898");
+    expect(container.ports).toContainEqual({
+      name: "dashboard",
+      containerPort: 9898,
+    });
     const plain = await template();
     expect(plain.some((o) => o.metadata?.name?.endsWith("-dashboard"))).toBe(
       false,
