@@ -33,6 +33,10 @@ export function verdictOfCode(
 
 const round = (value: number): number => Number(value.toPrecision(4));
 
+/** A value as the history keeps it: 4 significant digits, null when there is none. */
+export const recordable = (value: number | undefined): number | null =>
+  value !== undefined && Number.isFinite(value) ? round(value) : null;
+
 /** A new run starts: it becomes the current one, the previous current one is kept. */
 export function openRun(
   status: CanaryStatus,
@@ -101,13 +105,22 @@ export function recordStep(
   }
   const updated = metrics.map((m) => {
     const check = step.checks.find((c) => c.metric === m.name);
-    const value =
-      check?.value !== undefined && Number.isFinite(check.value)
-        ? round(check.value)
-        : null;
+    const value = recordable(check?.value);
+    const primary = recordable(check?.primaryValue);
+    // The primary's column exists from the first step that compared with the primary.
+    const pv =
+      m.pv || primary !== null
+        ? {
+            pv: [
+              ...(m.pv ?? Array<number | null>(steps).fill(null)),
+              primary,
+            ].slice(-maxSteps),
+          }
+        : {};
     return {
       ...m,
       ...(check?.threshold ? { threshold: check.threshold } : {}),
+      ...pv,
       v: [...m.v, value].slice(-maxSteps),
       r: (m.r + (check ? verdictCodes[check.verdict] : notChecked)).slice(
         -maxSteps,

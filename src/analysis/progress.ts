@@ -12,6 +12,7 @@ import {
   stepChecksMetrics,
 } from "./hooks.ts";
 import { closeRun, recordStep } from "./history.ts";
+import { judgeRunSamples } from "./samples.ts";
 import { skipToPromotion, startRun } from "./transitions.ts";
 import { rollback } from "./promotion.ts";
 import {
@@ -103,7 +104,13 @@ function analysisStep(input: DecideInput): Decision {
     );
   }
   const traffic = stepChecksMetrics(input);
-  const checks = traffic ? (input.observations.checks ?? []) : [];
+  const checks = traffic
+    ? judgeRunSamples(
+        spec.metrics,
+        input.observations.checks ?? [],
+        status.history,
+      )
+    : [];
   const failedChecks = counted(checks).filter(failing);
   const failedHookResults = [
     ...(isFirstStep(input) ? failedHooks(input, "pre-rollout") : []),

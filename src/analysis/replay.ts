@@ -3,16 +3,18 @@
 // again against the (new) thresholds and handed to decide() as that step's observations, so what the
 // replay prints is what the operator would have done.
 //
-// What a recording cannot hold is assumed: webhooks answer OK (their answers are not recorded), the
-// Deployments are ready, and compareTo: primary checks keep their recorded verdict (the primary's value
-// is not in the history). When the recording ends before the replayed run decides, the last recorded
-// step is reused, and each reused step is marked.
+// compareTo: primary checks are judged again from both recorded values (the canary's v and the
+// primary's pv), and judge: mann-whitney tests the replayed run's own values, as the operator does.
+// What a recording cannot hold is assumed: webhooks answer OK (their answers are not recorded) and the
+// Deployments are ready. Runs recorded before the primary's values were kept (no pv) keep their
+// compareTo verdicts. When the recording ends before the replayed run decides, the last recorded step
+// is reused, and each reused step is marked.
 import type { CheckResult, RunHistory } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import { decide } from "./decide.ts";
 import { notChecked, verdictOfCode } from "./history.ts";
 import type { DecideInput, Observations } from "./types.ts";
-import { judge } from "./verdicts.ts";
+import { judge, judgeAgainstPrimary } from "./verdicts.ts";
 
 export interface ReplayStep {
   /** Index of the recorded step whose observations were used. */
@@ -50,26 +52,36 @@ export function recordedChecks(
     const verdict = verdictOfCode(code);
     if (!recorded || !verdict) continue;
     const value = recorded.v[index] ?? undefined;
+    const primary = recorded.pv?.[index] ?? undefined;
     const range = {
       ...(metric.min !== undefined ? { min: metric.min } : {}),
       ...(metric.max !== undefined ? { max: metric.max } : {}),
     };
     const dryRun = metric.dryRun ? { dryRun: true } : {};
-    const rejudged =
-      value !== undefined &&
-      (verdict === "pass" || verdict === "fail") &&
-      !metric.compare;
-    checks.push(
-      rejudged
-        ? { ...judge(metric.name, value, range), ...dryRun }
-        : {
-            metric: metric.name,
-            verdict,
-            threshold: recorded.threshold ?? "",
-            ...(value !== undefined ? { value } : {}),
-            ...dryRun,
-          },
-    );
+    const judged =
+      value !== undefined && (verdict === "pass" || verdict === "fail");
+    if (judged && metric.compare && primary !== undefined)
+      checks.push({
+        ...judgeAgainstPrimary(
+          metric.name,
+          value,
+          primary,
+          metric.compare,
+          range,
+        ),
+        ...dryRun,
+      });
+    else if (judged && !metric.compare)
+      checks.push({ ...judge(metric.name, value, range), ...dryRun });
+    else
+      checks.push({
+        metric: metric.name,
+        verdict,
+        threshold: recorded.threshold ?? "",
+        ...(value !== undefined ? { value } : {}),
+        ...(primary !== undefined ? { primaryValue: primary } : {}),
+        ...dryRun,
+      });
   }
   return checks;
 }

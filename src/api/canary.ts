@@ -80,6 +80,21 @@ export const metricSchema = s.object({
     .describe(
       "How maxDegradation is measured; default points for request-success-rate and min-only thresholds, ratio otherwise.",
     ),
+  judge: s
+    .string({ enum: ["point", "mann-whitney"] })
+    .describe(
+      "With compareTo: point (default) judges each window's two values; mann-whitney tests all of the run's per-interval values of both with a Mann-Whitney U test.",
+    ),
+  minSamples: s
+    .integer({ minimum: 3, maximum: 100 })
+    .describe(
+      "judge: mann-whitney: values of each side needed before the test decides (default 5); until then each window is judged by point comparison.",
+    ),
+  significance: s
+    .number({ minimum: 0.0001, maximum: 0.5 })
+    .describe(
+      "judge: mann-whitney: the p-value below which a difference counts (default 0.05); it fails only when also worse than maxDegradation.",
+    ),
 });
 
 export const webhookSchema = s.object({
@@ -226,11 +241,16 @@ const metricHistorySchema = s.object({
     .array(s.number().nullable(), { maxItems: 100 })
     .required()
     .describe("The value at each step (null: no value)."),
+  pv: s
+    .array(s.number().nullable(), { maxItems: 100 })
+    .describe(
+      "compareTo: primary: the primary's value at each step (null: no value).",
+    ),
   r: s
     .string()
     .required()
     .describe(
-      "The verdict at each step, one letter each: p pass, f fail, n no data, e error, - not checked.",
+      "The verdict at each step, one letter each: p pass, f fail, n no data, i inconclusive, e error, - not checked.",
     ),
 });
 

@@ -38,7 +38,14 @@ export interface ResolvedMetric {
   /** Reported, never counted. */
   dryRun: boolean;
   /** compareTo: primary: the verdict is on how much worse the canary is than the primary. */
-  compare?: { maxDegradation: number; as: "points" | "ratio" };
+  compare?: Comparison;
+}
+
+export interface Comparison {
+  maxDegradation: number;
+  as: "points" | "ratio";
+  /** judge: mann-whitney: the run's per-interval values of both sides, tested together. */
+  samples?: { min: number; significance: number };
 }
 
 export interface ResolvedSpec {
@@ -283,6 +290,26 @@ function resolveMetric(
       message:
         "compareTo: primary needs maxDegradation: how much worse than the primary the canary may be (points for rates, a ratio for latencies, for example 1.5)",
     });
+  if (
+    (metric.judge === "mann-whitney" ||
+      metric.minSamples !== undefined ||
+      metric.significance !== undefined) &&
+    !metric.compareTo
+  )
+    issues.push({
+      path: `${path}.${metric.judge ? "judge" : metric.minSamples !== undefined ? "minSamples" : "significance"}`,
+      message:
+        "the Mann-Whitney judge compares the canary with the primary: set compareTo: primary and maxDegradation",
+    });
+  if (
+    metric.judge !== "mann-whitney" &&
+    (metric.minSamples !== undefined || metric.significance !== undefined)
+  )
+    issues.push({
+      path: `${path}.judge`,
+      message:
+        "minSamples and significance are for judge: mann-whitney; set it, or remove them",
+    });
   if (min === undefined && max === undefined && !metric.compareTo) {
     issues.push({
       path: `${path}.thresholdRange`,
@@ -320,6 +347,14 @@ function resolveMetric(
               (min !== undefined && max === undefined)
                 ? "points"
                 : "ratio"),
+            ...(metric.judge === "mann-whitney"
+              ? {
+                  samples: {
+                    min: metric.minSamples ?? 5,
+                    significance: metric.significance ?? 0.05,
+                  },
+                }
+              : {}),
           },
         }
       : {}),
