@@ -106,31 +106,36 @@ describe("compareTo: primary", () => {
     canary: { rps: 50, errorRate: 0, latencyMs: 200 },
     primary: { rps: 50, errorRate: 0, latencyMs: 100 },
   };
-  const analysis = (compare: boolean) => ({
+  const analysis = (judge?: "point" | "mann-whitney") => ({
     interval: "2s",
     stepWeight: 25,
     maxWeight: 50,
-    threshold: 2,
+    // The Mann-Whitney judge needs 4 values per side: 3 windows judged alone fail first.
+    threshold: judge === "mann-whitney" ? 5 : 2,
     metrics: [
       {
         name: "request-duration",
         thresholdRange: { max: 500 },
         interval: "5s",
-        ...(compare ? { compareTo: "primary", maxDegradation: 1.5 } : {}),
+        ...(judge ? { compareTo: "primary", maxDegradation: 1.5, judge } : {}),
+        ...(judge === "mann-whitney" ? { minSamples: 4 } : {}),
       },
     ],
   });
 
-  it("a canary twice as slow as the primary passes max: 500 but fails maxDegradation: 1.5, naming both values", async () => {
-    const absolute = await scenario("abs", analysis(false), slowCanary);
-    const compared = await scenario("cmp", analysis(true), slowCanary);
-    await Promise.all([
-      absolute.s.api.setImage("podinfo", podinfoImage("6.0.1")),
-      compared.s.api.setImage("podinfo", podinfoImage("6.0.1")),
-    ]);
+  it("a canary twice as slow as the primary passes max: 500 but fails maxDegradation: 1.5 and the U test, naming both values", async () => {
+    const absolute = await scenario("abs", analysis(), slowCanary);
+    const compared = await scenario("cmp", analysis("point"), slowCanary);
+    const tested = await scenario("mwu", analysis("mann-whitney"), slowCanary);
+    await Promise.all(
+      [absolute, compared, tested].map((c) =>
+        c.s.api.setImage("podinfo", podinfoImage("6.0.1")),
+      ),
+    );
     await Promise.all([
       absolute.s.waitForPhase("Succeeded", 90_000),
       compared.s.waitForPhase("Failed", 90_000),
+      tested.s.waitForPhase("Failed", 90_000),
     ]);
     const events = await compared.s.api.core.listNamespacedEvent({
       namespace: compared.s.ns,
@@ -147,5 +152,26 @@ describe("compareTo: primary", () => {
     expect(await compared.s.api.image("podinfo-primary")).toBe(
       podinfoImage("6.0.0"),
     );
+
+    // judge: mann-whitney: windows judged alone until 4 values per side, then the test over all of them.
+    const testedEvents = await tested.s.api.core.listNamespacedEvent({
+      namespace: tested.s.ns,
+    });
+    const messages = testedEvents.items
+      .filter((e) => e.reason === "MetricCheckFailed")
+      .map((e) => e.message ?? "");
+    expect(messages.some((m) => /1 of 4 values per side so far/.test(m))).toBe(
+      true,
+    );
+    expect(
+      messages.some((m) =>
+        /mann-whitney over 4 canary and 4 primary values: U=16, p=0\.0\d+ \(significance 0\.05\), effect \d\.\d+x the primary \(max 1\.5x\)/.test(
+          m,
+        ),
+      ),
+    ).toBe(true);
+    const run = (await tested.s.api.status()).history?.runs.at(-1);
+    expect(run?.outcome).toBe("failed");
+    expect(run?.metrics[0]?.pv?.filter((v) => v !== null).length).toBe(5);
   });
 });
