@@ -1,7 +1,8 @@
-// The examples/ manifests, adapted for the local run only where they must be: the addresses (load
-// tester, canary Service, gateway) point at the loopback stand-ins, the intervals are shortened, and the
-// generated load is raised to match: a 10 s window at 5 % must hold as many canary requests as the
-// example's 1 m window does (at least analysis.minRequests, 10, or the checks are inconclusive).
+// The examples/ manifests, adapted for the local run: the addresses (load tester, canary Service,
+// gateway) point at the loopback stand-ins, the intervals are shortened, and the generated load is
+// raised to match: a 10 s window at 5 % must hold as many canary requests as the example's 1 m window
+// does (at least analysis.minRequests, 10, or the checks are inconclusive). The metrics compare the
+// canary with the primary (below).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -27,6 +28,25 @@ const replacements = (a: Addresses): [string, string][] => [
   ["http://gateway-proxy.gloo-system", a.gateway],
 ];
 
+/**
+ * The demo judges the canary against the primary (compareTo: primary) instead of the example's absolute
+ * thresholds, so a release is rolled back for being worse than what runs, not for a bad day for all:
+ * at most 1 point of success rate below the primary, and at most 3x its P99 latency (every version
+ * answers in 30 ms, so both sides' P99 lands in the same histogram bucket; 3x leaves room for jitter).
+ */
+const comparedWithPrimary: Record<string, Record<string, unknown>> = {
+  "request-success-rate": {
+    thresholdRange: undefined,
+    compareTo: "primary",
+    maxDegradation: 1,
+  },
+  "request-duration": {
+    thresholdRange: undefined,
+    compareTo: "primary",
+    maxDegradation: 3,
+  },
+};
+
 export function loadExamples(
   repoRoot: string,
   a: Addresses,
@@ -40,7 +60,10 @@ export function loadExamples(
     for (const doc of parseAllDocuments(text)) {
       const object = doc.toJS() as KubernetesObject & {
         spec?: {
-          analysis?: { interval?: string; metrics?: { interval?: string }[] };
+          analysis?: {
+            interval?: string;
+            metrics?: Record<string, unknown>[];
+          };
         };
       };
       if (!object) continue;
@@ -48,7 +71,11 @@ export function loadExamples(
         object.kind === "Canary" ? object.spec?.analysis : undefined;
       if (analysis) {
         analysis.interval = t.interval;
-        for (const m of analysis.metrics ?? []) m.interval = t.metricInterval;
+        analysis.metrics = (analysis.metrics ?? []).map((m) => ({
+          ...m,
+          interval: t.metricInterval,
+          ...comparedWithPrimary[String(m.name)],
+        }));
       }
       objects.push(object);
     }

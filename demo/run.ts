@@ -88,8 +88,13 @@ async function main(): Promise<number> {
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
 
+  // Every version answers in 30 ms; 6.0.2 fails 40 % of requests and answers in 700 ms.
+  const steady = { errorRate: 0, latencyMs: 30 };
   const workloads = new WorkloadSimulator(kc, namespace, {
+    "6.0.0": steady,
+    "6.0.1": steady,
     "6.0.2": { errorRate: 0.4, latencyMs: 700 }, // the faulty release
+    "6.0.3": steady,
   });
   await workloads.start();
   cleanups.push(() => workloads.stop());
@@ -261,7 +266,7 @@ async function main(): Promise<number> {
       JSON.stringify(exportRun(canary, which), null, 2),
     );
   say(
-    `\nrecorded runs (kubectl siskin export): ${recordedRuns}/6.0.1.json, 6.0.2.json; replay one with\n  kubectl siskin replay ${recordedRuns}/6.0.2.json --set analysis.metrics[1].thresholdRange.max=1000`,
+    `\nrecorded runs (kubectl siskin export): ${recordedRuns}/6.0.1.json, 6.0.2.json; replay one with\n  kubectl siskin replay ${recordedRuns}/6.0.2.json --set analysis.metrics[1].maxDegradation=100`,
   );
   // Stop the generated traffic, then let Prometheus scrape the last counts, so both can be compared.
   await loadtester.stop();

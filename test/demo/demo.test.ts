@@ -73,6 +73,11 @@ describe("npm run demo", () => {
     expect(output).toMatch(/dashboard http:\/\/127\.0\.0\.1:\d+ /);
     // Too little canary traffic in the first windows holds the step instead of failing it.
     expect(report.releases[0]?.failedChecks).toBe(0);
+    // The demo's Canary compares with the primary: 6.0.2 is rolled back for being worse than 6.0.1.
+    expect(report.releases[1]?.message).toMatch(
+      /^Rolling back podinfo\.apps: Canary analysis failed \d+ times \(threshold 5\): metric request-\S+ [\d.]+ outside threshold (>= primary - 1|<= 3x primary) \(canary [\d.]+ vs primary [\d.]+: /,
+    );
+    expect(report.releases[1]?.message).not.toMatch(/no traffic/);
 
     // The runs as recorded in status.history, replayed by the decision core with no cluster.
     const runs = report.recordedRuns ?? {};
@@ -89,9 +94,9 @@ describe("npm run demo", () => {
     const looser = await replayCli(
       runs["6.0.2"] ?? "",
       "--set",
-      "analysis.metrics[0].thresholdRange.min=30",
+      "analysis.metrics[0].maxDegradation=100",
       "--set",
-      "analysis.metrics[1].thresholdRange.max=5000",
+      "analysis.metrics[1].maxDegradation=100",
     );
     expect(looser.out).toMatch(/<- diverges: the recording failed/);
     expect(looser.out).toMatch(
@@ -120,8 +125,8 @@ describe("npm run demo", () => {
     expect(Object.keys(report.gatewayTotals)).toHaveLength(2);
     expect(report.prometheusTotals).toEqual(report.gatewayTotals);
 
-    // The verdicts follow the traffic: 6.0.1 served no errors and was judged 100% and fast;
-    // 6.0.2 served errors and slow answers and was judged below 99% and above 500 ms.
+    // The verdicts follow the traffic: 6.0.1 served no errors and was judged 100% and fast, as the
+    // primary was; 6.0.2 served errors and slow answers and was judged below 99% and above 500 ms.
     const values = (run: string, metric: string) =>
       report.checks
         .filter((c) => c.run === run)
@@ -138,6 +143,11 @@ describe("npm run demo", () => {
     expect(values("6.0.1", "request-duration").every((v) => v < 100)).toBe(
       true,
     );
+    const primaryValues = report.checks
+      .filter((c) => c.run === "6.0.1")
+      .flatMap((c) => c.checks.map((k) => k.primaryValue))
+      .filter((v) => v !== undefined);
+    expect(primaryValues.length).toBeGreaterThan(0);
     expect(report.runs["6.0.2"]?.canaryErrors).toBeGreaterThan(0);
     expect(values("6.0.2", "request-success-rate").some((v) => v < 99)).toBe(
       true,
