@@ -118,6 +118,21 @@ beforeAll(async () => {
       stepWeight: 5,
       maxWeight: 90,
       threshold: 5,
+      metrics: [
+        {
+          name: "request-success-rate",
+          thresholdRange: { min: 99 },
+          interval: "10s",
+        },
+        // Judged against the primary: its chart draws the primary's value beside the canary's.
+        {
+          name: "request-duration",
+          thresholdRange: { max: 500 },
+          compareTo: "primary",
+          maxDegradation: 2,
+          interval: "10s",
+        },
+      ],
     }),
   );
 });
@@ -170,6 +185,16 @@ describe("dashboard", () => {
       seen.push(await points());
     }
     expect(seen.slice(1).map((n, i) => n - (seen[i] ?? 0))).toEqual([1, 1, 1]);
+    expect(
+      await page.$eval('[data-chart="metric:request-duration"]', (el) =>
+        el.getAttribute("data-series"),
+      ),
+    ).toBe("request-duration,failed,max,primary");
+    expect(
+      await page.$eval('[data-chart="metric:request-success-rate"]', (el) =>
+        el.getAttribute("data-series"),
+      ),
+    ).toBe("request-success-rate,failed,min");
 
     // One failing check: the success rate drops to 42 % for a moment.
     metrics.answer = (q) => (q.includes("histogram_quantile") ? 20 : 42);

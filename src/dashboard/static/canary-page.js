@@ -4,14 +4,18 @@
 
 let page; // { root, ui, detail, run, charts: Map<string, uPlot> }
 
-/** "0.5 <= value <= 500", ">= 99", "<= 500" -> { min, max } */
+/**
+ * "0.5 <= value <= 500", ">= 99", "<= 500" -> { min, max }. A comparison with the primary comes first
+ * ("<= 1.5x primary, <= 500"): only its absolute part is a fixed band.
+ */
 export function thresholdRange(text) {
+  const absolute = (text ?? "").split(", ").at(-1);
   const range = {};
-  const between = /^(-?[\d.e+]+) <= value <= (-?[\d.e+]+)$/.exec(text ?? "");
+  const between = /^(-?[\d.e+]+) <= value <= (-?[\d.e+]+)$/.exec(absolute);
   if (between) return { min: Number(between[1]), max: Number(between[2]) };
-  const min = /^>= (-?[\d.e+]+)$/.exec(text ?? "");
+  const min = /^>= (-?[\d.e+]+)$/.exec(absolute);
   if (min) range.min = Number(min[1]);
-  const max = /^<= (-?[\d.e+]+)$/.exec(text ?? "");
+  const max = /^<= (-?[\d.e+]+)$/.exec(absolute);
   if (max) range.max = Number(max[1]);
   return range;
 }
@@ -91,6 +95,17 @@ function metricChart(run, metric, width) {
     });
     data.push(x.map(() => max));
   }
+  // compareTo: primary: the primary's value at each step, last so the band's series numbers hold.
+  if (metric.pv) {
+    series.push({
+      label: "primary",
+      stroke: "#3b6fb6",
+      width: 1.5,
+      points: { show: true, size: 4 },
+      spanGaps: false,
+    });
+    data.push(metric.pv);
+  }
   // The pass band: between min and max, or from the one bound to the edge of the chart.
   const bands =
     min !== undefined && max !== undefined
@@ -131,6 +146,13 @@ function drawCharts(run) {
     }
     box.setAttribute("data-points", spec.points);
     box.setAttribute("data-failed", spec.failed);
+    box.setAttribute(
+      "data-series",
+      spec.options.series
+        .slice(1)
+        .map((line) => line.label)
+        .join(","),
+    );
     const chart = page.charts.get(key);
     if (chart && chart.series.length === spec.options.series.length)
       chart.setData(spec.data);
