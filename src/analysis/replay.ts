@@ -14,7 +14,7 @@ import type { ResolvedSpec } from "../api/resolve.ts";
 import { decide } from "./decide.ts";
 import { notChecked, verdictOfCode } from "./history.ts";
 import type { DecideInput, Observations } from "./types.ts";
-import { judge, judgeAgainstPrimary } from "./verdicts.ts";
+import { judge, judgeAgainstPrimary, rangeOf } from "./verdicts.ts";
 
 export interface ReplayStep {
   /** Index of the recorded step whose observations were used. */
@@ -53,10 +53,7 @@ export function recordedChecks(
     if (!recorded || !verdict) continue;
     const value = recorded.v[index] ?? undefined;
     const primary = recorded.pv?.[index] ?? undefined;
-    const range = {
-      ...(metric.min !== undefined ? { min: metric.min } : {}),
-      ...(metric.max !== undefined ? { max: metric.max } : {}),
-    };
+    const range = rangeOf(metric);
     const dryRun = metric.dryRun ? { dryRun: true } : {};
     const judged =
       value !== undefined && (verdict === "pass" || verdict === "fail");

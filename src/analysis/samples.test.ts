@@ -77,7 +77,7 @@ describe("judge: mann-whitney", () => {
     const slightly = primaryMs.map((p) => [p * 1.2, p] as [number, number]);
     const { run, messages } = release(slightly);
     expect(run.status.phase).toBe("Succeeded");
-    expect(messages.at(-1)).toMatch(/p=0\.000\d+.*effect 1\.2x the primary/);
+    expect(messages.at(-1)).toMatch(/p=0\.000\d+.*effect 1\.20x the primary/);
   });
 
   it("one noisy window does not fail a run the test judges", () => {

@@ -8,9 +8,7 @@ import type { CanaryStatus, CheckResult } from "../api/canary.ts";
 import type { Comparison, ResolvedMetric } from "../api/resolve.ts";
 import { recordable } from "./history.ts";
 import { hodgesLehmann, mannWhitneyU } from "./mann-whitney.ts";
-import { judge } from "./verdicts.ts";
-
-type Sampled = Comparison & { samples: { min: number; significance: number } };
+import { describeDegradation, judge, rangeOf } from "./verdicts.ts";
 
 /** The current run's recorded (canary, primary) values of a metric, steps with both only. */
 function recordedPairs(
@@ -32,14 +30,10 @@ function recordedPairs(
   return { canary, primary };
 }
 
-const format = (value: number): string =>
-  Number.isInteger(value)
-    ? String(value)
-    : String(Number(value.toPrecision(3)));
-
 function testSamples(
   metric: ResolvedMetric,
-  compare: Sampled,
+  compare: Comparison,
+  samples: { min: number; significance: number },
   check: CheckResult,
   history: CanaryStatus["history"],
 ): CheckResult {
@@ -49,7 +43,7 @@ function testSamples(
   const recorded = recordedPairs(history, metric.name);
   const canary = [...recorded.canary, value];
   const primary = [...recorded.primary, primaryValue];
-  const { min, significance } = compare.samples;
+  const { min, significance } = samples;
   if (canary.length < min)
     return {
       ...check,
@@ -60,22 +54,14 @@ function testSamples(
     compare.as === "points"
       ? -hodgesLehmann(canary, primary, "difference")
       : hodgesLehmann(canary, primary, "ratio");
-  const measured =
-    compare.as === "points"
-      ? `${format(Math.max(0, degradation))} points below the primary (max ${compare.maxDegradation})`
-      : `${format(degradation)}x the primary (max ${compare.maxDegradation}x)`;
   const worse =
     p < significance &&
     (Number.isNaN(degradation) || degradation > compare.maxDegradation);
-  const range = {
-    ...(metric.min !== undefined ? { min: metric.min } : {}),
-    ...(metric.max !== undefined ? { max: metric.max } : {}),
-  };
-  const absolute = judge(metric.name, check.value, range);
+  const absolute = judge(metric.name, check.value, rangeOf(metric));
   return {
     ...check,
     verdict: worse || absolute.verdict === "fail" ? "fail" : "pass",
-    message: `mann-whitney over ${canary.length} canary and ${primary.length} primary values: U=${u}, p=${p.toPrecision(3)} (significance ${significance}), effect ${measured}`,
+    message: `mann-whitney over ${canary.length} canary and ${primary.length} primary values: U=${u}, p=${p.toPrecision(3)} (significance ${significance}), effect ${describeDegradation(degradation, compare)}`,
   };
 }
 
@@ -90,6 +76,6 @@ export function judgeRunSamples(
     const compare = metric?.compare;
     if (!metric || !compare?.samples) return check;
     if (check.verdict !== "pass" && check.verdict !== "fail") return check;
-    return testSamples(metric, compare as Sampled, check, history);
+    return testSamples(metric, compare, compare.samples, check, history);
   });
 }

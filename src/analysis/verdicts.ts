@@ -6,6 +6,24 @@ export interface Range {
   max?: number;
 }
 
+/** A metric's absolute thresholdRange, only the bounds it sets. */
+export function rangeOf(metric: Range): Range {
+  return {
+    ...(metric.min !== undefined ? { min: metric.min } : {}),
+    ...(metric.max !== undefined ? { max: metric.max } : {}),
+  };
+}
+
+/** "42.86 points below the primary (max 1)" or "2.51x the primary (max 1.5x)". */
+export function describeDegradation(
+  degradation: number,
+  compare: { maxDegradation: number; as: "points" | "ratio" },
+): string {
+  return compare.as === "points"
+    ? `${formatValue(Math.max(0, degradation))} points below the primary (max ${compare.maxDegradation})`
+    : `${Number.isFinite(degradation) ? degradation.toFixed(2) : "inf"}x the primary (max ${compare.maxDegradation}x)`;
+}
+
 export function describeRange(range: Range): string {
   if (range.min !== undefined && range.max !== undefined)
     return `${range.min} <= value <= ${range.max}`;
@@ -76,16 +94,12 @@ export function judgeAgainstPrimary(
     compare.as === "points" ? p - c : p > 0 ? c / p : c > 0 ? Infinity : 1;
   const worse = degradation > compare.maxDegradation;
   const absolute = judge(metric, c, range);
-  const measured =
-    compare.as === "points"
-      ? `${formatValue(Math.max(0, degradation))} points below the primary`
-      : `${degradation === Infinity ? "inf" : degradation.toFixed(2)}x the primary`;
   return {
     ...base,
     value: c,
     primaryValue: p,
     verdict: worse || absolute.verdict === "fail" ? "fail" : "pass",
-    message: `canary ${formatValue(c)} vs primary ${formatValue(p)}: ${measured} (max ${compare.maxDegradation}${compare.as === "ratio" ? "x" : ""})`,
+    message: `canary ${formatValue(c)} vs primary ${formatValue(p)}: ${describeDegradation(degradation, compare)}`,
   };
 }
 

@@ -3,7 +3,7 @@
 // errors or hangs gives "error" for its check only, within the timeout.
 import type { CheckResult } from "../api/canary.ts";
 import type { ResolvedMetric, ResolvedSpec } from "../api/resolve.ts";
-import { judge, judgeAgainstPrimary } from "../analysis/verdicts.ts";
+import { judge, judgeAgainstPrimary, rangeOf } from "../analysis/verdicts.ts";
 import { envoyClusterName } from "../routers/gloo.ts";
 import { formatDuration } from "../util/durations.ts";
 import type { MetricTemplateSpec } from "../api/templates.ts";
@@ -175,10 +175,7 @@ export async function runCheck(
   metric: ResolvedMetric,
   ctx: CheckContext,
 ): Promise<CheckResult> {
-  const range = {
-    ...(metric.min !== undefined ? { min: metric.min } : {}),
-    ...(metric.max !== undefined ? { max: metric.max } : {}),
-  };
+  const range = rangeOf(metric);
   const dryRun = metric.dryRun ? { dryRun: true } : {};
   let query: string | undefined;
   try {
