@@ -2,20 +2,13 @@
 // exporter whose traffic the test controls: checks with too little to judge hold the step instead of
 // failing (the count of canary requests in each window decides), and compareTo: primary judges the
 // canary against the primary over the same window.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalPrometheus } from "../../dev/services/prometheus.ts";
+import { describe, expect, it } from "vitest";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { eventually } from "../support/cluster.ts";
-import { EnvoyExporter } from "../support/envoy-exporter.ts";
-import {
-  initializePodinfo,
-  startScenario,
-  type Scenario,
-} from "../support/scenario.ts";
+import { envoyMetrics } from "../support/envoy-metrics.ts";
+import { initializePodinfo, type Scenario } from "../support/scenario.ts";
 
-const exporter = new EnvoyExporter();
-const prometheus = new LocalPrometheus();
-const scenarios: Scenario[] = [];
+const envoy = envoyMetrics();
 const quiet = { rps: 0, errorRate: 0, latencyMs: 10 };
 const healthy = { rps: 50, errorRate: 0, latencyMs: 10 };
 const metrics = [
@@ -23,29 +16,15 @@ const metrics = [
   { name: "request-duration", thresholdRange: { max: 500 }, interval: "5s" },
 ];
 
-beforeAll(async () => {
-  await exporter.start();
-  await prometheus.start([`127.0.0.1:${exporter.port}`]);
-});
-afterAll(async () => {
-  await Promise.all(scenarios.map((s) => s.dispose()));
-  await prometheus.stop();
-  await exporter.stop();
-});
-
 async function scenario(
   prefix: string,
   analysis: Record<string, unknown>,
   traffic = { canary: quiet, primary: quiet },
 ): Promise<{ s: Scenario; cluster: string }> {
-  const s = await startScenario(prefix, prometheus.url);
-  scenarios.push(s);
-  const cluster = `${s.ns}-podinfo-canaryupstream-9898_${s.ns}`;
-  exporter.setTraffic(cluster, traffic.canary);
-  exporter.setTraffic(
-    `${s.ns}-podinfo-primaryupstream-9898_${s.ns}`,
-    traffic.primary,
-  );
+  const s = await envoy.scenario(prefix);
+  const cluster = envoy.cluster(s, "canary");
+  envoy.exporter.setTraffic(cluster, traffic.canary);
+  envoy.exporter.setTraffic(envoy.cluster(s, "primary"), traffic.primary);
   await initializePodinfo(s, podinfoCanary(s.ns, { metrics, ...analysis }));
   return { s, cluster };
 }
@@ -71,7 +50,7 @@ describe("inconclusive checks", () => {
     const held = await s.api.status();
     expect(held).toMatchObject({ phase: "Progressing", failedChecks: 0 });
     expect(held.message).toMatch(/no traffic to judge: 0 canary requests/);
-    exporter.setTraffic(cluster, healthy);
+    envoy.exporter.setTraffic(cluster, healthy);
     await s.waitForPhase("Succeeded", 90_000);
     expect((await s.api.status()).failedChecks).toBe(0);
     // The record of the run: held twice (or three times) on "inconclusive", then passed.

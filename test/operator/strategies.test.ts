@@ -1,6 +1,6 @@
 // Scenarios S6 (A/B on Gloo), S7 (blue/green on the kubernetes provider) and S8 (config change) on the
 // local cluster; each phase sequence is asserted from the status history the test observes.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AutoscalingV2Api,
   CustomObjectsApi,
@@ -10,36 +10,21 @@ import {
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { PhaseRecorder, promotedRun } from "../support/canary-api.ts";
 import { eventually, kubeConfig } from "../support/cluster.ts";
-import { EnvoyExporter } from "../support/envoy-exporter.ts";
-import { LocalPrometheus } from "../../dev/services/prometheus.ts";
-import {
-  initializePodinfo,
-  startScenario,
-  type Scenario,
-} from "../support/scenario.ts";
+import { envoyMetrics } from "../support/envoy-metrics.ts";
+import { initializePodinfo, type Scenario } from "../support/scenario.ts";
 
-const exporter = new EnvoyExporter();
-const prometheus = new LocalPrometheus();
-const scenarios: Scenario[] = [];
-
-beforeAll(async () => {
-  await exporter.start();
-  await prometheus.start([`127.0.0.1:${exporter.port}`]);
-});
-
-afterAll(async () => {
-  await Promise.all(scenarios.map((s) => s.dispose()));
-  await prometheus.stop();
-  await exporter.stop();
-});
+const metrics = envoyMetrics();
 
 async function scenario(prefix: string): Promise<Scenario> {
-  const s = await startScenario(prefix, prometheus.url);
-  scenarios.push(s);
-  const cluster = `${s.ns}-podinfo-canaryupstream-9898_${s.ns}`;
-  exporter.setTraffic(cluster, { rps: 20, errorRate: 0, latencyMs: 10 });
+  const s = await metrics.scenario(prefix);
+  const cluster = metrics.cluster(s, "canary");
+  metrics.exporter.setTraffic(cluster, {
+    rps: 20,
+    errorRate: 0,
+    latencyMs: 10,
+  });
   // The release's checks need data: wait until Prometheus has it rather than hope it will in time.
-  await prometheus.waitForTraffic(cluster);
+  await metrics.prometheus.waitForTraffic(cluster);
   return s;
 }
 

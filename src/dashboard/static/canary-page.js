@@ -75,37 +75,31 @@ function metricChart(run, metric, width) {
     },
   ];
   const data = [x, metric.v, failed];
-  if (min !== undefined) {
-    series.push({
-      label: "min",
-      stroke: "#1f8a4c",
-      dash: [6, 4],
-      width: 1,
-      points: { show: false },
-    });
-    data.push(x.map(() => min));
-  }
-  if (max !== undefined) {
-    series.push({
-      label: "max",
-      stroke: "#1f8a4c",
-      dash: [6, 4],
-      width: 1,
-      points: { show: false },
-    });
-    data.push(x.map(() => max));
-  }
+  const addLine = (label, values, style) => {
+    series.push({ label, width: 1, points: { show: false }, ...style });
+    data.push(values);
+  };
+  const bound = { stroke: "#1f8a4c", dash: [6, 4] };
+  if (min !== undefined)
+    addLine(
+      "min",
+      x.map(() => min),
+      bound,
+    );
+  if (max !== undefined)
+    addLine(
+      "max",
+      x.map(() => max),
+      bound,
+    );
   // compareTo: primary: the primary's value at each step, last so the band's series numbers hold.
-  if (metric.pv) {
-    series.push({
-      label: "primary",
+  if (metric.pv)
+    addLine("primary", metric.pv, {
       stroke: "#3b6fb6",
       width: 1.5,
       points: { show: true, size: 4 },
       spanGaps: false,
     });
-    data.push(metric.pv);
-  }
   // The pass band: between min and max, or from the one bound to the edge of the chart.
   const bands =
     min !== undefined && max !== undefined
