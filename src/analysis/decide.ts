@@ -128,7 +128,8 @@ function idle(input: DecideInput): Decision {
   }
   // Re-assert the steady state: corrects drift of the router objects and of the upstreamRef settings
   // copied into them. When those are watched, their drift wakes the Canary and an idle fleet has no
-  // timers at all; otherwise (Services) it is re-asserted every interval.
+  // timers at all; otherwise (Gloo CRDs installed after the operator started) it is re-asserted every
+  // interval.
   return {
     status,
     actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],

@@ -31,8 +31,8 @@ export interface Observations {
   /** The target Deployment (the canary) is ready. */
   canary: Readiness;
   /**
-   * The router's objects are watched (Gloo RouteTables and Upstreams when the CRDs exist): their drift
-   * wakes the Canary, so an idle one needs no periodic re-assertion. Services (kubernetes) are not.
+   * The router's objects are watched (Gloo RouteTables and Upstreams when the CRDs exist), or there are
+   * none (kubernetes): drift wakes the Canary, so an idle one needs no periodic re-assertion.
    */
   routerWatched?: boolean;
   /** Metric verdicts, present only when wantsChecks() asked for them. */

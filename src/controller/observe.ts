@@ -218,10 +218,11 @@ export function observe(
             : {}),
         },
         canary: deploymentReadiness(target, spec.canaryReadyThreshold),
+        // The kubernetes provider has no router objects (its Services are re-asserted at
+        // initialization and promotion), so there is nothing for an idle Canary to re-assert.
         routerWatched:
-          spec.provider === "gloo" &&
-          caches.routeTables !== undefined &&
-          caches.upstreams !== undefined,
+          spec.provider === "kubernetes" ||
+          (caches.routeTables !== undefined && caches.upstreams !== undefined),
       },
     },
   };

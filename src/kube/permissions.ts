@@ -76,8 +76,9 @@ export const permissions: Permission[] = [
   {
     apiGroup: "",
     resources: ["services"],
-    verbs: ["create", "patch"],
+    verbs: ["get", "list", "watch", "create", "patch"],
     usedBy: [
+      cached('"v1", "Service"'),
       "src/controller/workload-actions.ts: services(canary, spec, observed.selector)",
     ],
   },

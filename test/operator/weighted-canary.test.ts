@@ -224,6 +224,21 @@ describe("weighted canary on Gloo", () => {
     await waitForPhase("Succeeded", 120_000);
     recorder.stop();
     await phases.stopAfter("Succeeded");
+    // The promotion re-asserts the primary's Services against the watch cache: unchanged since the
+    // initialization, the restarted operator writes none of them (it wrote each on every reconcile
+    // while the primary rolled out, when Services were not watched).
+    expect(
+      await operator.metric("rest_client_requests_total", {
+        verb: "APPLY",
+        resource: "services",
+      }),
+    ).toBe(0);
+    expect(
+      await operator.metric("rest_client_requests_total", {
+        verb: "APPLY",
+        resource: "deployments",
+      }),
+    ).toBeGreaterThan(0);
     // The same phases a run without the kill goes through: none repeated, none skipped.
     expect(phases.seen).toEqual(promotedRun);
 
