@@ -14,6 +14,8 @@ export interface FleetReport {
   idleChurnPerMinute: Record<string, number>;
   /** With --audit: every write while idle, by user agent, verb and resource. */
   idleWrites?: Record<string, number>;
+  /** With --audit: every write of the busy phase, by user agent, verb and resource. */
+  busyWrites?: Record<string, number>;
   detection: DetectionResult;
   busy?: BusyResult;
   operatorLogTail: string;
@@ -82,18 +84,23 @@ export function printReport(r: FleetReport, say: (line: string) => void): void {
     (a, b) => b[1] - a[1],
   ))
     say(`  ${key.padEnd(40)} ${f1(value)}`);
-  if (r.idleWrites) {
-    say("writes while idle by user agent (audit log):");
-    for (const [key, value] of Object.entries(r.idleWrites).sort(
-      (a, b) => b[1] - a[1],
-    ))
-      say(`  ${key.padEnd(60)} ${value}`);
-  }
+  if (r.idleWrites) printWrites("writes while idle", r.idleWrites, say);
+  if (r.busyWrites) printWrites("writes while busy", r.busyWrites, say);
   if (Object.keys(r.idleChurnPerMinute).length > 0) {
     say("workload churn per minute while idle (all clients):");
     for (const [key, value] of Object.entries(r.idleChurnPerMinute))
       say(`  ${key.padEnd(40)} ${f1(value)}`);
   }
+}
+
+function printWrites(
+  title: string,
+  writes: Record<string, number>,
+  say: (line: string) => void,
+): void {
+  say(`${title} by user agent (audit log):`);
+  for (const [key, value] of Object.entries(writes).sort((a, b) => b[1] - a[1]))
+    say(`  ${key.padEnd(60)} ${value}`);
 }
 
 /** The issue's targets; the scale-dependent ones apply from 1,000 canaries. */

@@ -257,7 +257,9 @@ async function main(): Promise<number> {
       say(
         `busy: ${busy.length} canaries released at once, metrics answer in ${args["metrics-delay-ms"]} ms`,
       );
+      const from = Date.now();
       report.busy = await busyFleet(api, observer, busy, fleetIntervalMs);
+      if (audit) report.busyWrites = writesBetween(audit, from, Date.now());
     }
 
     await operator.stop();
