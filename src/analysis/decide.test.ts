@@ -17,6 +17,26 @@ describe("decide: weighted canary", () => {
     expect(run.status.canaryWeight).toBe(10);
   });
 
+  it("keeps the cadence: a step that started late counts from when it fell due, unless an interval late", () => {
+    const run = new Run().tick().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick();
+    const stepAt = () => Date.parse(run.status.lastStepTime ?? "");
+    const weight = () => run.status.canaryWeight ?? 0;
+    const started = stepAt();
+    run.advance(13_000).tick(); // 3 s late (queued behind a fleet's other steps)
+    const first = weight();
+    expect(first).toBeGreaterThan(0);
+    expect(stepAt()).toBe(started + 10_000);
+    expect(run.requeueAfterMs).toBe(7_000); // woken when the next step is due, not 10 s from now
+    run.advance(7_000).tick(); // so the next one falls due on the original cadence
+    expect(weight()).toBeGreaterThan(first);
+    expect(stepAt()).toBe(started + 20_000);
+    run.advance(25_000).tick(); // 15 s late: the cadence restarts instead of catching up
+    expect(run.status.phase).toBe("Promoting");
+    expect(stepAt()).toBe(started + 45_000);
+  });
+
   it("an idle Canary whose router objects are watched sets no timer; otherwise it re-asserts each interval", () => {
     const run = new Run().tick().tick();
     expect(run.status.phase).toBe("Initialized");

@@ -19,6 +19,7 @@ import {
   event,
   msUntilDue,
   readinessPollMs,
+  stepTime,
   ref,
   routesFor,
 } from "./status.ts";
@@ -61,7 +62,27 @@ export function progress(input: DecideInput): Decision {
   // Between steps, keep the router where the status says it is: drift is corrected, never reset.
   if (wait > 0)
     return { status, actions: [routesFor(spec, status)], requeueAfterMs: wait };
-  return analysisStep(input);
+  return onCadence(input, analysisStep(input));
+}
+
+/**
+ * A step that asks to be woken an interval later is woken when the next step falls due instead: an
+ * interval after the step's time (stepTime), not after this reconcile, which ran later by the step's
+ * checks and writes. Otherwise each step's write would lag the one before by that much, however
+ * the step's time was counted.
+ */
+function onCadence(input: DecideInput, decision: Decision): Decision {
+  const { spec } = input;
+  if (
+    decision.requeueAfterMs !== spec.intervalMs ||
+    decision.status.phase !== "Progressing" ||
+    !decision.status.lastStepTime
+  )
+    return decision;
+  return {
+    ...decision,
+    requeueAfterMs: Math.max(1, msUntilDue(spec, decision.status, input.now)),
+  };
 }
 
 /** Checks that count: a dry-run check is reported but never decides anything. */
@@ -126,7 +147,7 @@ function analysisStep(input: DecideInput): Decision {
   const noTraffic = streak > spec.maxInconclusive;
   const failed =
     failedChecks.length > 0 || failedHookResults.length > 0 || noTraffic;
-  const stepAt = input.stepStartedAt ?? input.now;
+  const stepAt = stepTime(spec, status, input.stepStartedAt ?? input.now);
   const history = recordStep(status, {
     at: stepAt,
     weight: status.canaryWeight ?? 0,

@@ -25,6 +25,25 @@ export function msUntilDue(
   );
 }
 
+/**
+ * The time a step counts as taken: when it fell due, if it started within an interval of that, else
+ * when it started. A fleet's steps that fall due together wait for workers and metric queries one
+ * behind another; counting each from its own start would add that wait to every later step (drift
+ * that grows with the fleet), counting from the due time keeps each Canary's cadence, as a ticker
+ * would. A step that started an interval or more late (an outage, a gate held open) restarts the
+ * cadence instead of catching up with steps in quick succession.
+ */
+export function stepTime(
+  spec: ResolvedSpec,
+  status: CanaryStatus,
+  startedAt: Date,
+): Date {
+  if (!status.lastStepTime) return startedAt;
+  const due = Date.parse(status.lastStepTime) + spec.intervalMs;
+  const late = startedAt.getTime() - due;
+  return late >= 0 && late < spec.intervalMs ? new Date(due) : startedAt;
+}
+
 /** A status with a new phase; lastTransitionTime and the Promoted condition follow the phase. */
 export function withPhase(
   input: DecideInput,
