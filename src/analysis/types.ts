@@ -56,8 +56,9 @@ export interface DecideInput {
   observations: Observations;
   now: Date;
   /**
-   * When this step's hooks and checks started to be gathered: the step's time, recorded as
-   * lastStepTime, so the time they took does not push the next step back. Defaults to now.
+   * When this step's hooks and checks started to be gathered, so the time they took does not push
+   * the next step back; the step's time (lastStepTime) is its due time when this is within an
+   * interval of it (stepTime). Defaults to now.
    */
   stepStartedAt?: Date;
   /** The Canary is being deleted and Siskin's finalizer (revertOnDeletion) is on it. */
