@@ -19,6 +19,7 @@ import {
 import type { Logger } from "../telemetry/logger.ts";
 import type { Clock } from "../util/clock.ts";
 import { stableStringify } from "../util/hash.ts";
+import { slimCanary, slimService } from "./slim.ts";
 import { UseIndex, type UseKind } from "./uses.ts";
 
 /** A namespaced flagger.app object (MetricTemplate, AlertProvider); its spec is read where used. */
@@ -93,20 +94,6 @@ function owningCanary(meta: Meta): string | undefined {
   return owner?.name;
 }
 
-/** Canary objects without what Siskin never reads (managedFields, the last-applied copy). */
-function slimCanary(raw: Record<string, unknown>): Canary & StoredObject {
-  const metadata = { ...(raw.metadata as Record<string, unknown>) };
-  delete metadata.managedFields;
-  const annotations = metadata.annotations as
-    Record<string, string> | undefined;
-  if (annotations?.["kubectl.kubernetes.io/last-applied-configuration"]) {
-    const rest = { ...annotations };
-    delete rest["kubectl.kubernetes.io/last-applied-configuration"];
-    metadata.annotations = rest;
-  }
-  return { ...raw, metadata } as unknown as Canary & StoredObject;
-}
-
 export async function createCaches(options: CacheOptions): Promise<Caches> {
   const { client, namespace: ns } = options;
   const path = (apiVersion: string, kind: string) =>
@@ -172,6 +159,7 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     path: path("v1", "Service"),
     keep: (_namespace, _name, meta) =>
       meta !== undefined && owningCanary(meta as Meta) !== undefined,
+    transform: slimService,
   });
   const metricTemplates = new Reflector<FlaggerObject>({
     ...base,
