@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ComponentProcess, tailOfFile } from "../cluster/process.ts";
 import { repoRoot } from "../cluster/cluster.ts";
-import { operatorNodeFlags } from "../../src/node-flags.ts";
+import { operatorEnv, operatorNodeFlags } from "../../src/node-flags.ts";
 
 export interface OperatorOptions {
   kubeconfig: string;
@@ -69,7 +69,7 @@ export class OperatorProcess {
         ...(o.extraArgs ?? []),
       ],
       this.logPath,
-      o.env ?? {},
+      { ...operatorEnv, ...o.env },
     );
   }
 

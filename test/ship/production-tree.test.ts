@@ -19,20 +19,34 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
-import { operatorNodeFlags } from "../../src/node-flags.ts";
+import { operatorEnv, operatorNodeFlags } from "../../src/node-flags.ts";
 import { podinfoDeployment } from "../fixtures/podinfo.ts";
 
 const run = promisify(execFile);
 const tree = mkdtempSync(join(tmpdir(), "siskin-image-"));
 
 /** ENTRYPOINT (exec form) of a Dockerfile stage, e.g. ["node", "dist/src/main.js"]. */
-function entrypoint(stage: string): string[] {
+/** The Dockerfile's lines of one stage. */
+function stageOf(stage: string): string {
   const dockerfile = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
   const start = dockerfile.search(new RegExp(`^FROM .* AS ${stage}$`, "m"));
   const rest = dockerfile.slice(start);
   const next = rest.slice(1).search(/^FROM /m);
-  const body = next === -1 ? rest : rest.slice(0, next + 1);
-  const line = /^ENTRYPOINT (\[.*\])$/m.exec(body)?.[1];
+  return next === -1 ? rest : rest.slice(0, next + 1);
+}
+
+/** The stage's own ENV settings (NAME=value). */
+function envOf(stage: string): Record<string, string> {
+  return Object.fromEntries(
+    [...stageOf(stage).matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [
+      m[1] ?? "",
+      m[2] ?? "",
+    ]),
+  );
+}
+
+function entrypoint(stage: string): string[] {
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(stageOf(stage))?.[1];
   if (!line) throw new Error(`no ENTRYPOINT in stage ${stage}`);
   return JSON.parse(line) as string[];
 }
@@ -81,9 +95,10 @@ beforeAll(async () => {
 }, 300_000);
 
 describe("production tree (what the Dockerfile ships)", () => {
-  it("runs node with the operator's V8 flags, as the tests and benchmarks do", () => {
+  it("runs node with the operator's V8 flags and environment, as the tests and benchmarks do", () => {
     const [, ...args] = entrypoint("operator");
     expect(args.slice(0, -1)).toEqual(operatorNodeFlags);
+    expect(envOf("operator")).toEqual(operatorEnv);
     expect(args.at(-1)).toBe("dist/src/main.js");
     // The dashboard's browser files are beside the compiled server.
     expect(existsSync(join(tree, "dist/src/dashboard/static/app.js"))).toBe(
