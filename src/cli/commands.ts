@@ -111,10 +111,16 @@ export async function waitFor(
   let moved = false;
   let last: Canary | undefined;
   let code = 2;
-  const fresh = (s: CanaryStatus) =>
-    moved ||
-    Date.parse(s.lastTransitionTime ?? "") >=
-      Math.floor(startedAt / 1000) * 1000;
+  // Siskin writes transition times in milliseconds: one from the second before the wait began is the
+  // previous outcome, not this one. A time in whole seconds (written by Flagger) counts from the start's
+  // second.
+  const fresh = (s: CanaryStatus) => {
+    const at = s.lastTransitionTime ?? "";
+    const since = /\.\d+Z$/.test(at)
+      ? startedAt
+      : Math.floor(startedAt / 1000) * 1000;
+    return moved || Date.parse(at) >= since;
+  };
   await withTimeout(timeoutMs, (signal) =>
     follow(
       session,
