@@ -181,7 +181,10 @@ describe("two Canaries for one Deployment", () => {
       name: "podinfo-primary",
       namespace: s.ns,
     });
-    const routesBefore = await s.api.weights();
+    // The RouteTable is written right after the Initialized status, in the same reconcile.
+    const routesBefore = await eventually(async () => s.api.weights(), {
+      what: "the first Canary's RouteTable",
+    });
     const second = simpleCanary(s.ns);
     second.metadata.name = "podinfo-again";
     second.spec.service.name = "podinfo-again";
