@@ -39,8 +39,6 @@ export interface Caches {
   hpas: Reflector<V2HorizontalPodAutoscaler & StoredObject>;
   configMaps: Reflector<V1ConfigMap & StoredObject>;
   secrets: Reflector<V1Secret & StoredObject>;
-  /** Held whole only when a Canary owns them (apex, -primary, -canary). */
-  services: Reflector<V1Service & StoredObject>;
   /** Undefined when the cluster has no Gloo CRDs. */
   upstreams: Reflector<GlooObject> | undefined;
   routeTables: Reflector<GlooObject> | undefined;
@@ -93,6 +91,10 @@ function owningCanary(meta: Meta): string | undefined {
   );
   return owner?.name;
 }
+
+/** Generated objects (Services, Gloo objects) are held whole when a Canary owns them. */
+const ownedByCanary = (meta: Record<string, unknown> | undefined): boolean =>
+  meta !== undefined && owningCanary(meta as Meta) !== undefined;
 
 export async function createCaches(options: CacheOptions): Promise<Caches> {
   const { client, namespace: ns } = options;
@@ -157,8 +159,7 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
   const services = new Reflector<V1Service & StoredObject>({
     ...base,
     path: path("v1", "Service"),
-    keep: (_namespace, _name, meta) =>
-      meta !== undefined && owningCanary(meta as Meta) !== undefined,
+    keep: (_namespace, _name, meta) => ownedByCanary(meta),
     transform: slimService,
   });
   const metricTemplates = new Reflector<FlaggerObject>({
@@ -225,7 +226,6 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     hpas,
     configMaps,
     secrets,
-    services,
     upstreams,
     routeTables,
     uses,
@@ -263,7 +263,7 @@ function glooReflector(
     ...base,
     path,
     keep: (namespace, name, meta) =>
-      (meta !== undefined && owningCanary(meta as Meta) !== undefined) ||
+      ownedByCanary(meta) ||
       (referencedAs !== undefined &&
         uses.isUsed(referencedAs, namespace, name)),
   });
