@@ -153,8 +153,6 @@ describe("S11: controls", () => {
   it("plain deletion lets the garbage collector remove everything the Canary owned", async () => {
     const s = await scenario("delete");
     await initializePodinfo(s, simpleCanary(s.ns));
-    // The RouteTable follows the Initialized status in the same reconcile: delete once it is there.
-    await eventually(async () => s.api.weights(), { what: "the RouteTable" });
     await s.api.deleteCanary();
     await eventually(
       async () => {
