@@ -268,12 +268,15 @@ export async function startCluster(
   try {
     await launch([etcdSpec(layout)]);
     await launch([apiserverSpec(layout, options.apiserverArgs)]);
+    // CRDs before the controller-manager: its garbage collector discovers resource types at start and then
+    // only every 30 s, so owned Gloo objects of a Canary deleted in the first half-minute would linger.
+    await installEstablishedCrds(cluster, crds, log);
     await launch([
       controllerManagerSpec(layout),
       schedulerSpec(layout),
       kwokSpec(layout),
     ]);
-    await bootstrap(cluster, crds, log);
+    await bootstrap(cluster, log);
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -284,21 +287,37 @@ export async function startCluster(
   return cluster;
 }
 
-/** Cluster-level readiness: a Ready fake node, working controllers, and the CRDs established. */
-async function bootstrap(
+function componentNamed(cluster: LocalCluster, name: string): WaitTarget {
+  const proc = cluster.components.find((c) => c.name === name);
+  if (!proc) throw new Error(`no component ${name}`);
+  return asWaitTarget(proc);
+}
+
+async function installEstablishedCrds(
   cluster: LocalCluster,
   crds: V1CustomResourceDefinition[],
   log: (m: string) => void,
 ): Promise<void> {
   const kc = cluster.kubeConfig();
-  const byName = (name: string): WaitTarget => {
-    const proc = cluster.components.find((c) => c.name === name);
-    if (!proc) throw new Error(`no component ${name}`);
-    return asWaitTarget(proc);
-  };
-  log("creating the fake kwok node and installing CRDs");
-  await createFakeNode(kc);
+  log("installing CRDs");
   const crdNames = await installCrds(kc, crds);
+  await waitForComponent(
+    componentNamed(cluster, "kube-apiserver"),
+    `CRDs ${crdNames.join(", ")} to be Established`,
+    () => areCrdsEstablished(kc, crdNames),
+    30,
+  );
+}
+
+/** Cluster-level readiness: a Ready fake node and working controllers. */
+async function bootstrap(
+  cluster: LocalCluster,
+  log: (m: string) => void,
+): Promise<void> {
+  const kc = cluster.kubeConfig();
+  const byName = (name: string): WaitTarget => componentNamed(cluster, name);
+  log("creating the fake kwok node");
+  await createFakeNode(kc);
   await Promise.all([
     waitForComponent(
       byName("kwok"),
@@ -310,12 +329,6 @@ async function bootstrap(
       byName("kube-controller-manager"),
       "the default ServiceAccount",
       () => hasDefaultServiceAccount(kc),
-      30,
-    ),
-    waitForComponent(
-      byName("kube-apiserver"),
-      `CRDs ${crdNames.join(", ")} to be Established`,
-      () => areCrdsEstablished(kc, crdNames),
       30,
     ),
   ]);
