@@ -153,7 +153,10 @@ describe("S11: controls", () => {
   it("plain deletion lets the garbage collector remove everything the Canary owned", async () => {
     const s = await scenario("delete");
     await initializePodinfo(s, simpleCanary(s.ns));
+    // The RouteTable follows the Initialized status in the same reconcile: delete once it is there.
+    await eventually(async () => s.api.weights(), { what: "the RouteTable" });
     await s.api.deleteCanary();
+    let left = "";
     await eventually(
       async () => {
         const services = await s.api.core.listNamespacedService({
@@ -162,14 +165,18 @@ describe("S11: controls", () => {
         const deployments = await s.api.apps.listNamespacedDeployment({
           namespace: s.ns,
         });
+        const routes = await s.api.weights();
+        left = `services ${services.items.length}, deployments ${deployments.items.map((d) => d.metadata?.name).join()}, route table ${routes ? "present" : "gone"}`;
         return (
           services.items.length === 0 &&
-          deployments.items.map((d) => d.metadata?.name).join() === "podinfo"
+          deployments.items.map((d) => d.metadata?.name).join() === "podinfo" &&
+          routes === undefined
         );
       },
-      { what: "owned objects collected" },
+      { what: () => `owned objects collected (left: ${left})` },
     );
-    expect(await s.api.weights()).toBeUndefined();
+    // The target Deployment is the user's: it is not owned by the Canary and stays.
+    expect(await s.api.image("podinfo")).toBeDefined();
   });
 });
 
