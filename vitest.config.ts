@@ -12,6 +12,7 @@ export default defineConfig({
             "src/**/*.test.ts",
             "loadtester/**/*.test.ts",
             "dev/**/*.test.ts",
+            "bench/**/*.test.ts",
             "test/**/*.unit.test.ts",
           ],
         },
