@@ -6,6 +6,7 @@ describe("decide: weighted canary", () => {
     const run = new Run().tick();
     run.tick();
     expect(run.actions).toEqual([
+      { type: "ensureServices" },
       { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
     ]);
     run.obs.targetRevision = "rev2";
@@ -43,6 +44,7 @@ describe("decide: weighted canary", () => {
     run.obs.routerWatched = true;
     const watched = run.tick();
     expect(watched.actions).toEqual([
+      { type: "ensureServices" },
       { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
     ]);
     expect(watched.requeueAfterMs).toBeUndefined();

@@ -126,13 +126,20 @@ function idle(input: DecideInput): Decision {
       requeueAfterMs: input.spec.intervalMs,
     };
   }
-  // Re-assert the steady state: corrects drift of the router objects and of the upstreamRef settings
-  // copied into them. When those are watched, their drift wakes the Canary and an idle fleet has no
-  // timers at all; otherwise (Gloo CRDs installed after the operator started) it is re-asserted every
-  // interval.
+  // Re-assert the steady state: corrects drift of the Services, of the router objects and of the
+  // upstreamRef settings copied into them (writing only what differs from the cache). When those are
+  // watched, their drift wakes the Canary and an idle fleet has no timers at all; otherwise (Gloo CRDs
+  // installed after the operator started) it is re-asserted every interval.
+  const services: Action[] =
+    status.phase === "Terminating" || status.phase === "Terminated"
+      ? []
+      : [{ type: "ensureServices" }];
   return {
     status,
-    actions: [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }],
+    actions: [
+      ...services,
+      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
+    ],
     ...(observations.routerWatched
       ? {}
       : { requeueAfterMs: input.spec.intervalMs }),

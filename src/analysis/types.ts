@@ -83,6 +83,8 @@ export type NotificationKind =
 export type Action =
   /** Create or update the primary Deployment, the Services, the primary HPA and config copies. */
   | { type: "ensurePrimary" }
+  /** Create or restore the apex, -primary and -canary Services (no write when the cache holds them as desired). */
+  | { type: "ensureServices" }
   /** Create or update the router objects with these absolute weights; abTest routes matching requests to the canary. */
   | {
       type: "setRoutes";

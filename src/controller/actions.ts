@@ -15,6 +15,7 @@ import {
 import type { Caches } from "./caches.ts";
 import {
   applyPrimary,
+  ensureServices,
   revert,
   scaleTarget,
   type ExecuteContext,
@@ -35,6 +36,7 @@ export type ActionContext = ExecuteContext & AnnounceContext;
 export function timingOf(action: Action): ActionTiming {
   switch (action.type) {
     case "ensurePrimary":
+    case "ensureServices":
     case "promote":
     case "scaleTarget":
     case "revert":
@@ -56,6 +58,8 @@ export async function carryOut(
     case "ensurePrimary":
     case "promote":
       return applyPrimary(ctx);
+    case "ensureServices":
+      return ensureServices(ctx);
     case "setRoutes":
       return ctx.router.setRoutes(
         { canary: ctx.canary, spec: ctx.spec },

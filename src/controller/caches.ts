@@ -72,9 +72,12 @@ export interface CacheOptions {
 type Meta = {
   name?: string;
   namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   ownerReferences?: { kind?: string; name?: string; apiVersion?: string }[];
 };
-const metaOf = (o: StoredObject): Meta => (o.metadata ?? {}) as Meta;
+const metaOf = (o: StoredObject | undefined): Meta =>
+  (o?.metadata ?? {}) as Meta;
 /** A reflector of any object type, for the loops that treat them alike. */
 type AnyReflector = Reflector<StoredObject>;
 const any = <T extends StoredObject>(r: Reflector<T>): AnyReflector =>
@@ -154,8 +157,8 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
   });
   // Services: the ones Siskin generates are held, so a write of a Service the cache already holds as
   // desired is skipped (a promotion re-asserts all three on every reconcile while the primary rolls
-  // out: at 300 promotions at once, ~1,900 no-op applies). They are re-asserted at initialization and
-  // promotion, as before; their drift wakes nothing.
+  // out: at 300 promotions at once, ~1,900 no-op applies), and a change by anyone else wakes the
+  // owning Canary, which restores it.
   const services = new Reflector<V1Service & StoredObject>({
     ...base,
     path: path("v1", "Service"),
@@ -190,19 +193,21 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     ? glooReflector(base, path("gateway.solo.io/v1", "RouteTable"), uses)
     : undefined;
   if (upstreams) reflectors.set("upstream", upstreams);
+  const wakeOwner = (event: StoreEvent<StoredObject>, why: string) => {
+    const meta = metaOf(event.object);
+    const owner = owningCanary(meta) ?? owningCanary(metaOf(event.previous));
+    if (owner) options.enqueue(canaryKey(meta.namespace ?? "", owner), why);
+  };
   for (const reflector of [upstreams, routeTables]) {
     reflector?.on((event) => {
-      if (!specChanged(event)) return;
-      const meta = metaOf(event.object);
-      const owner = owningCanary(meta);
-      if (owner)
-        options.enqueue(
-          canaryKey(meta.namespace ?? "", owner),
-          "router object changed",
-        );
+      if (!setFieldsChanged(event)) return;
+      wakeOwner(event, "router object changed");
       wake("upstream", event.object, "upstream");
     });
   }
+  services.on((event) => {
+    if (setFieldsChanged(event)) wakeOwner(event, "service changed");
+  });
 
   const byKind = new Map<string, AnyReflector>([
     ["Canary", any(canaries)],
@@ -269,15 +274,22 @@ function glooReflector(
   });
 }
 
-/** Only spec changes matter for router objects (Gloo writes statuses of its own). */
-function specChanged(event: StoreEvent<GlooObject>): boolean {
+/**
+ * Only changes of what Siskin sets matter for the objects it generates: Gloo writes statuses of its
+ * own, and each update bumps the resourceVersion.
+ */
+function setFieldsChanged(event: StoreEvent<StoredObject>): boolean {
   if (event.verb !== "update") return true;
-  return (
-    stableStringify(event.object.spec) !==
-      stableStringify(event.previous?.spec) ||
-    stableStringify(metaOf(event.object).ownerReferences) !==
-      stableStringify(metaOf(event.previous ?? {}).ownerReferences)
-  );
+  const set = (o: StoredObject | undefined) => {
+    const meta = metaOf(o);
+    return stableStringify({
+      spec: (o as { spec?: unknown } | undefined)?.spec,
+      labels: meta.labels,
+      annotations: meta.annotations,
+      ownerReferences: meta.ownerReferences,
+    });
+  };
+  return set(event.object) !== set(event.previous);
 }
 
 async function hasGlooCrds(client: KubeClient): Promise<boolean> {

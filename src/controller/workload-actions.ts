@@ -46,8 +46,8 @@ export async function applyPrimary(ctx: ExecuteContext): Promise<void> {
       revision: observed.observations.targetRevision,
       includeLabelPrefix: ctx.includeLabelPrefix,
     }) as KubeObject,
-    ...(services(canary, spec, observed.selector) as KubeObject[]),
   ]);
+  await ensureServices(ctx);
   const hpaName = canary.spec.autoscalerRef?.name;
   if (hpaName) {
     const hpa = lookup(caches.hpas, canary.metadata.namespace, hpaName);
@@ -56,6 +56,12 @@ export async function applyPrimary(ctx: ExecuteContext): Promise<void> {
         primaryHpa(canary, hpa.object, spec.targetName) as KubeObject,
       ]);
   }
+}
+
+/** The apex, -primary and -canary Services; ones the cache holds as desired are not written. */
+export async function ensureServices(ctx: ExecuteContext): Promise<void> {
+  const { canary, spec, observed } = ctx;
+  await ctx.ensure(services(canary, spec, observed.selector) as KubeObject[]);
 }
 
 /** The HPA's minimum when there is one, else the primary's replicas, else 1. */

@@ -395,4 +395,48 @@ describe("weighted canary on Gloo", () => {
       },
     );
   });
+
+  it("restores an edited apex Service and a deleted -canary Service within 2 s (it watches them)", async () => {
+    expect((await api.status()).phase).toBe("Succeeded");
+    const apexSelector = async () =>
+      (
+        await api.core.readNamespacedService({
+          name: "podinfo",
+          namespace: ns.name,
+        })
+      ).spec?.selector;
+    expect(await apexSelector()).toEqual({ app: "podinfo-primary" });
+    // Pointing the apex at the target would send users' traffic to a Deployment scaled to zero.
+    const edited = await api.core.patchNamespacedService(
+      {
+        name: "podinfo",
+        namespace: ns.name,
+        body: [{ op: "replace", path: "/spec/selector/app", value: "podinfo" }],
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+    );
+    expect(edited.spec?.selector).toEqual({ app: "podinfo" });
+    await eventually(
+      async () => (await apexSelector())?.app === "podinfo-primary",
+      { what: "the apex selector restored", timeoutMs: 2000, intervalMs: 50 },
+    );
+
+    const deleted = await api.core.deleteNamespacedService({
+      name: "podinfo-canary",
+      namespace: ns.name,
+    });
+    const oldUid = deleted.metadata?.uid;
+    await eventually(
+      async () => {
+        const svc = await api.core.readNamespacedService({
+          name: "podinfo-canary",
+          namespace: ns.name,
+        });
+        return (
+          svc.metadata?.uid !== oldUid && svc.spec?.selector?.app === "podinfo"
+        );
+      },
+      { what: "podinfo-canary recreated", timeoutMs: 2000, intervalMs: 50 },
+    );
+  });
 });
