@@ -16,6 +16,8 @@ export interface Session {
   /** Who asks, recorded with each request. */
   user: string;
   print: (line: string) => void;
+  /** Progress for a person watching (stderr), kept out of the output a script parses. */
+  progress: (line: string) => void;
   now: () => Date;
 }
 
@@ -111,6 +113,7 @@ export async function waitFor(
   let moved = false;
   let last: Canary | undefined;
   let code = 2;
+  const goal = wanted.kind === "phase" ? `phase ${wanted.phase}` : wanted.kind;
   // Siskin writes transition times in milliseconds: one from the second before the wait began is the
   // previous outcome, not this one. A time in whole seconds (written by Flagger) counts from the start's
   // second.
@@ -126,6 +129,11 @@ export async function waitFor(
       session,
       name,
       (canary) => {
+        // Said once the Canary has been read: from here on, every outcome reached counts as this one's.
+        if (!last)
+          session.progress(
+            `waiting up to ${timeoutMs / 1000}s for ${session.namespace}/${name}: ${goal}; now in phase ${canary.status?.phase ?? "unknown"}`,
+          );
         last = canary;
         const s = canary.status ?? {};
         const phase = s.phase ?? "";

@@ -86,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     namespace: values.namespace ?? access.namespace,
     user: userInfo().username,
     print: (line) => console.log(line),
+    progress: (line) => console.error(line),
     now: () => new Date(),
   };
   try {

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { WeightRecorder } from "../support/canary-api.ts";
-import { kubectlSiskin, cliEntry } from "../support/cli.ts";
+import { kubectlSiskin, cliEntry, startKubectlSiskin } from "../support/cli.ts";
 import {
   clusterState,
   eventually,
@@ -109,8 +109,18 @@ describe("requests through kubectl siskin", () => {
 
   it("abort rolls back at once; retry analyses the same revision again to Succeeded", async () => {
     const s = await releasing("abort");
-    // A CI job waiting for promotion sees the rollback: exit 1, with the reason.
-    const waiting = waitPromoted(s);
+    // A CI job waiting for promotion sees the rollback: exit 1, with the reason. The abort is sent once
+    // the wait has read the Canary (its progress line), as it would follow `set image` in a pipeline.
+    const waiting = await startKubectlSiskin(
+      s.ns,
+      /waiting up to 60s for .*: promoted; now in phase Progressing/,
+      "wait",
+      "podinfo",
+      "--for",
+      "promoted",
+      "--timeout",
+      "60s",
+    );
     const aborted = await siskin(
       s,
       "abort",
@@ -124,7 +134,7 @@ describe("requests through kubectl siskin", () => {
       canaryWeight: 0,
     });
     await s.api.routedTo([100, 0]);
-    const waited = await waiting;
+    const waited = await waiting.result;
     expect(waited.code).toBe(1);
     expect(waited.out).toMatch(/ended Failed, not promoted/);
     expect(waited.out).toMatch(/aborted by .*: error budget spent/);
