@@ -186,8 +186,14 @@ describe("S9: gates and webhooks", () => {
     ]);
 
     // post-rollout got the final phase; event hooks got every event with its message.
-    await eventually(async () =>
-      hooks.requests.some((r) => r.path === "/post-rollout"),
+    // Both are sent after the Succeeded status write, so they may land a moment after it.
+    await eventually(
+      async () =>
+        hooks.requests.some((r) => r.path === "/post-rollout") &&
+        hooks.requests.some(
+          (r) => r.path === "/event" && r.body.includes("Promotion completed"),
+        ),
+      { what: "post-rollout and the Promotion completed event hook" },
     );
     const post = hooks
       .json<HookBody>()

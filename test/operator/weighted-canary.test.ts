@@ -251,9 +251,9 @@ describe("weighted canary on Gloo", () => {
     await eventually(async () => (await api.replicas("podinfo")) === 0, {
       what: "target back at 0",
     });
+    await slack.textContaining("Promotion completed");
     const texts = slack.payloads.map((p) => p.text);
     expect(texts.some((t) => t.includes("New revision detected"))).toBe(true);
-    expect(texts.some((t) => t.includes("Promotion completed"))).toBe(true);
     const events = (await api.eventMessages()).map((e) => e.message);
     for (const w of [5, 25, 50])
       expect(events).toContainEqual(

@@ -331,6 +331,7 @@ describe("installed chart, operator as its ServiceAccount", () => {
     weights.stop();
     expect(weights.seen).toEqual([0, 20, 40, 0]);
     expect(await s.api.replicas("podinfo")).toBe(0);
+    await slack.textContaining("Promotion completed");
     expect(slack.payloads.map((p) => p.text)).toEqual(
       expect.arrayContaining([
         expect.stringContaining("Initialization done"),
