@@ -5,7 +5,7 @@ import { parseOperatorFlags } from "./config/flags.ts";
 import { Announcer } from "./controller/announcer.ts";
 import { ensureWith } from "./controller/actions.ts";
 import { canaryKey, createCaches, type Caches } from "./controller/caches.ts";
-import { lookupUpstream } from "./controller/lookups.ts";
+import { lookupRouteTable, lookupUpstream } from "./controller/lookups.ts";
 import { createReconciler } from "./controller/reconciler.ts";
 import { startDashboard } from "./dashboard/start.ts";
 import {
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
           ensure: ensureWith(caches, writer),
           remove: (object) => writer.delete(object),
           lookupUpstream: (ns, n) => lookupUpstream(caches, ns, n),
+          lookupRouteTable: (ns, n) => lookupRouteTable(caches, ns, n),
         })),
       );
     return router;

@@ -223,4 +223,31 @@ describe("decide: weighted canary", () => {
     resumed.advance(7_000).tick();
     expect(resumed.status.canaryWeight).toBe(20);
   });
+
+  it("does not judge a step whose weight the router never carried: routes first, then a full interval", () => {
+    const run = new Run().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick().advance(10_000).tick();
+    expect(run.status.canaryWeight).toBe(10);
+    // Killed after the status write of weight 10, before the routes write; back 15 s later.
+    run.obs.routedCanaryWeight = 0;
+    run.advance(15_000).tick();
+    expect(run.status.canaryWeight).toBe(10);
+    expect(run.actions).toEqual([
+      { type: "setRoutes", primaryWeight: 90, canaryWeight: 10 },
+      expect.objectContaining({
+        eventType: "Warning",
+        message: expect.stringMatching(
+          /step at weight 10: the router sent 0% to the canary/,
+        ),
+      }),
+    ]);
+    expect(run.status.lastStepTime).toBe(run.now.toISOString());
+    expect(run.requeueAfterMs).toBe(10_000);
+    run.obs.routedCanaryWeight = 10; // the routes write landed
+    run.advance(9_000).tick();
+    expect(run.status.canaryWeight).toBe(10);
+    run.advance(1_000).tick();
+    expect(run.status.canaryWeight).toBe(20);
+  });
 });

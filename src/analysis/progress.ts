@@ -62,7 +62,30 @@ export function progress(input: DecideInput): Decision {
   // Between steps, keep the router where the status says it is: drift is corrected, never reset.
   if (wait > 0)
     return { status, actions: [routesFor(spec, status)], requeueAfterMs: wait };
+  const routed = observations.routedCanaryWeight;
+  if (
+    spec.strategy === "canary" &&
+    routed !== undefined &&
+    routed !== (status.canaryWeight ?? 0)
+  )
+    return trafficNotInPlace(input, routed);
   return onCadence(input, analysisStep(input));
+}
+
+/**
+ * The step is due but the router does not split traffic at the step's weight: the status moved on and
+ * the routes did not follow (an operator killed between the two writes and back only after the
+ * interval, a failed routes write, or an edit of the router's objects). Judging the step now would
+ * pass a weight that never had its traffic, so the routes are restored and the step starts again.
+ */
+function trafficNotInPlace(input: DecideInput, routed: number): Decision {
+  const { spec, status } = input;
+  const message = `Restart ${ref(input)} step at weight ${status.canaryWeight ?? 0}: the router sent ${routed}% to the canary when the step fell due`;
+  return {
+    status: { ...status, lastStepTime: input.now.toISOString(), message },
+    actions: [routesFor(spec, status), event(message, "Warning")],
+    requeueAfterMs: spec.intervalMs,
+  };
 }
 
 /**

@@ -35,6 +35,11 @@ export interface Observations {
    * none (kubernetes): drift wakes the Canary, so an idle one needs no periodic re-assertion.
    */
   routerWatched?: boolean;
+  /**
+   * The canary's weight as the router's objects split traffic now (from the cache); absent when the
+   * router cannot say (no weighted split, objects not watched).
+   */
+  routedCanaryWeight?: number;
   /** Metric verdicts, present only when wantsChecks() asked for them. */
   checks?: CheckResult[];
   /** Results of the webhooks wantedHooks() asked for. */

@@ -60,6 +60,18 @@ export function lookupUpstream(
   return found?.state === "ready" ? (found.object.spec ?? {}) : undefined;
 }
 
+/** A RouteTable's spec, when Gloo's RouteTables are watched and this one is held. */
+export function lookupRouteTable(
+  caches: Caches,
+  namespace: string,
+  name: string,
+): Record<string, unknown> | undefined {
+  const found = caches.routeTables
+    ? lookup(caches.routeTables, namespace, name)
+    : undefined;
+  return found?.state === "ready" ? (found.object.spec ?? {}) : undefined;
+}
+
 /** A Secret's data, base64-decoded; never logged. Undefined while only a stub is held. */
 function decodeSecret(
   secret: (V1Secret & StoredObject) | undefined,

@@ -38,6 +38,8 @@ export type ObserveResult =
 export interface ObserveOptions {
   selectorLabels: readonly string[];
   configTracking: boolean;
+  /** The canary's weight as the router splits traffic now (Router.routedCanaryWeight). */
+  routedCanaryWeight?: () => number | undefined;
 }
 
 /** The target's revision: its pod template plus the checksums of the configs it uses. */
@@ -196,6 +198,7 @@ export function observe(
     };
   const primary =
     primaryFound.state === "ready" ? primaryFound.object : undefined;
+  const routed = options.routedCanaryWeight?.();
   const primaryReadiness = deploymentReadiness(
     primary,
     spec.primaryReadyThreshold,
@@ -223,6 +226,7 @@ export function observe(
         routerWatched:
           spec.provider === "kubernetes" ||
           (caches.routeTables !== undefined && caches.upstreams !== undefined),
+        ...(routed !== undefined ? { routedCanaryWeight: routed } : {}),
       },
     },
   };

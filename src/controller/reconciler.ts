@@ -93,6 +93,10 @@ async function reconcile(
   const observedResult = observe(canary, spec, deps.caches, {
     selectorLabels: deps.config.selectorLabels,
     configTracking: deps.config.enableConfigTracking,
+    routedCanaryWeight: () =>
+      deps
+        .routerFor(spec.provider as RouterName)
+        .routedCanaryWeight({ canary, spec }),
   });
   if (observedResult.ok === "pending") {
     log.debug({ waitingFor: observedResult.what }, "waiting for the cache");

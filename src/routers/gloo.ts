@@ -45,6 +45,26 @@ type RouteTable = KubeObject & {
   spec: { routes: Record<string, unknown>[] };
 };
 
+/** The weight a route gives the upstream `canaryUpstream`; undefined when it does not name it. */
+function canaryWeightOf(
+  route: Record<string, unknown> | undefined,
+  canaryUpstream: string,
+): number | undefined {
+  const multi = (route?.routeAction as { multi?: unknown } | undefined)
+    ?.multi as
+    | {
+        destinations?: {
+          weight?: number;
+          destination?: { upstream?: { name?: string } };
+        }[];
+      }
+    | undefined;
+  const found = multi?.destinations?.find(
+    (d) => d.destination?.upstream?.name === canaryUpstream,
+  );
+  return found ? (found.weight ?? 0) : undefined;
+}
+
 export function glooRouter(deps: RouterDeps): Router {
   /** The upstreamRef's settings, from the cache (observe has checked that it exists). */
   function upstreamSettings(ctx: RouterContext): Record<string, unknown> {
@@ -130,6 +150,17 @@ export function glooRouter(deps: RouterDeps): Router {
         upstream(ctx, "canary", settings),
         routeTable(ctx, weights),
       ]);
+    },
+    routedCanaryWeight(ctx) {
+      const ns = ctx.canary.metadata.namespace;
+      const spec = deps.lookupRouteTable(ns, ctx.spec.apexName) as
+        RouteTable["spec"] | undefined;
+      // One route is the weighted split; several are an A/B test, whose weights say nothing of a step.
+      if (spec?.routes?.length !== 1) return undefined;
+      return canaryWeightOf(
+        spec.routes[0],
+        upstreamName(ns, ctx.spec.apexName, "canary", ctx.spec.port),
+      );
     },
     async finalize(ctx) {
       const ns = ctx.canary.metadata.namespace;

@@ -6,5 +6,6 @@ export function kubernetesRouter(): Router {
   return {
     setRoutes: async () => {},
     finalize: async () => {},
+    routedCanaryWeight: () => undefined,
   };
 }

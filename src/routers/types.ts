@@ -22,6 +22,11 @@ export interface Router {
   setRoutes(ctx: RouterContext, weights: Weights): Promise<void>;
   /** Remove the provider's objects (revertOnDeletion). */
   finalize(ctx: RouterContext): Promise<void>;
+  /**
+   * The canary's weight as the provider's objects in the cache split traffic now; undefined when
+   * that is not known (objects not watched or not written yet, no weighted split).
+   */
+  routedCanaryWeight(ctx: RouterContext): number | undefined;
 }
 
 /** What a router may use: writes that skip objects already as desired, deletes, cached Upstreams. */
@@ -32,6 +37,11 @@ export interface RouterDeps {
   remove(object: KubeObject): Promise<void>;
   /** A user's Upstream spec (upstreamRef) from the cache. */
   lookupUpstream(
+    namespace: string,
+    name: string,
+  ): Record<string, unknown> | undefined;
+  /** A RouteTable's spec from the cache (undefined when Gloo's objects are not watched). */
+  lookupRouteTable(
     namespace: string,
     name: string,
   ): Record<string, unknown> | undefined;

@@ -38,6 +38,7 @@ async function routerObjects(): Promise<KubeObject[]> {
     ensure: async (objects) => void written.push(...objects),
     remove: async () => undefined,
     lookupUpstream: () => settingsUpstream(7).spec,
+    lookupRouteTable: () => undefined,
   });
   const abTest: Parameters<typeof podinfoCanary>[1] = {
     iterations: 3,
