@@ -6,6 +6,7 @@ import { Announcer } from "./controller/announcer.ts";
 import { ensureWith } from "./controller/actions.ts";
 import { canaryKey, createCaches, type Caches } from "./controller/caches.ts";
 import { lookupRouteTable, lookupUpstream } from "./controller/lookups.ts";
+import { exposedGc, IdleCompaction } from "./util/idle-compaction.ts";
 import { createReconciler } from "./controller/reconciler.ts";
 import { startDashboard } from "./dashboard/start.ts";
 import {
@@ -84,27 +85,52 @@ async function main(): Promise<void> {
   let synced = false;
 
   const queueLog = logger.child({ component: "queue" });
-  const queue: WorkQueue = new WorkQueue((key) => reconcile(key), {
-    clock,
-    concurrency: config.threadiness,
-    metrics: recorder.runtime.queue("canary"),
-    onError: (key, error) => {
-      // A Canary deleted while its reconcile ran (a cache a moment behind) is not a failure.
-      if (error instanceof SiskinError && error.code === "NOT_FOUND") {
-        queueLog.debug(
-          { canary: key, err: errorMessage(error) },
-          "object gone during reconcile",
-        );
-        return false;
-      }
-      const retriable = isRetriable(error);
-      queueLog.error(
-        { canary: key, err: errorMessage(error), retriable },
-        "reconcile failed",
-      );
-      return retriable;
+  const gc = exposedGc();
+  const compaction = gc
+    ? new IdleCompaction({
+        clock,
+        quietMs: 30_000,
+        compact: () => {
+          const mib = () => Math.round(process.memoryUsage.rss() / 1048576);
+          const before = { rssMiB: mib(), at: performance.now() };
+          gc();
+          logger.info(
+            {
+              rssMiB: [before.rssMiB, mib()],
+              ms: Math.round(performance.now() - before.at),
+            },
+            "heap compacted after a quiet period",
+          );
+        },
+      })
+    : undefined;
+  const queue: WorkQueue = new WorkQueue(
+    (key) => {
+      compaction?.noteWork();
+      return reconcile(key);
     },
-  });
+    {
+      clock,
+      concurrency: config.threadiness,
+      metrics: recorder.runtime.queue("canary"),
+      onError: (key, error) => {
+        // A Canary deleted while its reconcile ran (a cache a moment behind) is not a failure.
+        if (error instanceof SiskinError && error.code === "NOT_FOUND") {
+          queueLog.debug(
+            { canary: key, err: errorMessage(error) },
+            "object gone during reconcile",
+          );
+          return false;
+        }
+        const retriable = isRetriable(error);
+        queueLog.error(
+          { canary: key, err: errorMessage(error), retriable },
+          "reconcile failed",
+        );
+        return retriable;
+      },
+    },
+  );
   // A standby replica keeps its caches warm but reconciles nothing until it leads.
   const enqueue = (key: string): void => {
     if (leading && synced) queue.add(key);

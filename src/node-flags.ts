@@ -6,7 +6,9 @@
 // allocation bursts (a fleet initializing) and keeps it; with 1 MiB, an idle 1,000-canary operator
 // holds 113-118 MiB instead of 125 (npm run bench:fleet), at the cost of more frequent, short
 // scavenges while busy.
-export const operatorNodeFlags = ["--max-semi-space-size=1"];
+// --expose-gc: the operator compacts its heap once, 30 s after a burst of reconciles ends
+// (util/idle-compaction.ts), instead of holding what the burst grew until V8's memory reducer runs.
+export const operatorNodeFlags = ["--max-semi-space-size=1", "--expose-gc"];
 
 // Environment the operator runs with, passed the same ways. MALLOC_ARENA_MAX=2: glibc gives each thread
 // that contends for malloc an arena of its own (up to 8 per core) and keeps what they grew; Node's
