@@ -48,29 +48,29 @@ export function lookupAlertProvider(
   )?.spec;
 }
 
-/** A user's Upstream spec (upstreamRef), when held whole. */
-export function lookupUpstream(
-  caches: Caches,
+/** A Gloo object's spec from its cache, when Gloo's objects are watched and this one is held whole. */
+function glooSpec(
+  reflector: Caches["upstreams"],
   namespace: string,
   name: string,
 ): Record<string, unknown> | undefined {
-  const found = caches.upstreams
-    ? lookup(caches.upstreams, namespace, name)
-    : undefined;
+  const found = reflector ? lookup(reflector, namespace, name) : undefined;
   return found?.state === "ready" ? (found.object.spec ?? {}) : undefined;
 }
 
-/** A RouteTable's spec, when Gloo's RouteTables are watched and this one is held. */
-export function lookupRouteTable(
+/** A user's Upstream spec (upstreamRef). */
+export const lookupUpstream = (
   caches: Caches,
   namespace: string,
   name: string,
-): Record<string, unknown> | undefined {
-  const found = caches.routeTables
-    ? lookup(caches.routeTables, namespace, name)
-    : undefined;
-  return found?.state === "ready" ? (found.object.spec ?? {}) : undefined;
-}
+) => glooSpec(caches.upstreams, namespace, name);
+
+/** A RouteTable's spec (what the router reads back of its own split). */
+export const lookupRouteTable = (
+  caches: Caches,
+  namespace: string,
+  name: string,
+) => glooSpec(caches.routeTables, namespace, name);
 
 /** A Secret's data, base64-decoded; never logged. Undefined while only a stub is held. */
 function decodeSecret(
