@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import {
   existsSync,
   mkdirSync,
@@ -76,37 +77,61 @@ export interface StartOptions {
 }
 
 /**
- * Siskin's CRDs, and Gloo's: the real ones from GLOO_CRDS_DIR when it is set (CI points it at them),
- * else the schemas written in dev/crds/gloo.ts.
+ * Siskin's CRDs, and Gloo's: the schemas written in dev/crds/gloo.ts, or the real ones from
+ * CLUSTER_GLOO_CRDS_DIR when it is set (to try a change against Gloo's own CRDs by hand). Tests and CI
+ * run with ours, as a fresh clone does; test/ship/gloo-crds.test.ts compares them with the real ones
+ * (GLOO_CRDS_DIR).
  */
 export function defaultCrds(): V1CustomResourceDefinition[] {
   const own = readCrds(join(repoRoot, "crds"));
-  const dir = process.env.GLOO_CRDS_DIR;
+  const dir = process.env.CLUSTER_GLOO_CRDS_DIR;
   if (!dir)
     return [...(glooCrds() as unknown as V1CustomResourceDefinition[]), ...own];
-  if (!existsSync(dir))
-    throw new Error(
-      `GLOO_CRDS_DIR=${dir} does not exist: point it at a folder of Gloo CRD YAML files, or unset it to use dev/crds/gloo.ts`,
-    );
-  return [...readCrds(dir), ...own];
+  return [...realGlooCrds(dir, "CLUSTER_GLOO_CRDS_DIR"), ...own];
 }
 
-/** Builds the binaries if the cache lacks them and returns their folder. */
+/** Gloo's own CRD files from a folder named by an environment variable. */
+export function realGlooCrds(
+  dir: string,
+  variable: string,
+): V1CustomResourceDefinition[] {
+  if (!existsSync(dir))
+    throw new Error(
+      `${variable}=${dir} does not exist: point it at a folder of Gloo CRD YAML files, or unset it`,
+    );
+  return readCrds(dir);
+}
+
+/**
+ * Builds the binaries if the cache lacks them and returns their folder. build.sh's progress lines (what
+ * it builds, elapsed time every 15 s, the total) go to `log` as they come, so a first run that builds
+ * for minutes says so instead of going silent.
+ */
 export async function ensureBinaries(
   log: (message: string) => void = () => {},
 ): Promise<string> {
   log("resolving cluster binaries (test/k8sbin/build.sh)");
-  const { stdout } = await run(
-    "bash",
-    [join(repoRoot, "test/k8sbin/build.sh")],
-    {
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 60 * 60 * 1000,
-    },
-  );
+  const child = spawn("bash", [join(repoRoot, "test/k8sbin/build.sh")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8");
+  createInterface({ input: child.stderr }).on("line", (line) => {
+    stderr = `${stderr}${line}\n`.slice(-8192);
+    // go's own download lines are many and say little; the script's progress lines say enough.
+    if (!line.startsWith("go: ")) log(line);
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
   const binDir = stdout.trim().split("\n").pop() ?? "";
-  if (!existsSync(join(binDir, "k8s")))
-    throw new Error(`build.sh did not produce binaries (said: ${stdout})`);
+  if (code !== 0 || !existsSync(join(binDir, "k8s")))
+    throw new Error(
+      `test/k8sbin/build.sh failed (exit ${code}); its last output:\n${stderr}`,
+    );
   return binDir;
 }
 

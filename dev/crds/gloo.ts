@@ -7,7 +7,9 @@
 type Schema = Record<string, unknown>;
 
 const str: Schema = { type: "string" };
-const int: Schema = { type: "integer" };
+/** Protobuf uint32 and int32 fields, with the ranges the real CRDs declare for them. */
+const uint32: Schema = { type: "integer", minimum: 0, maximum: 4294967295 };
+const int32: Schema = { type: "integer", minimum: -2147483648, maximum: 2147483647 };
 const bool: Schema = { type: "boolean" };
 const obj = (properties: Record<string, Schema>): Schema => ({
   type: "object",
@@ -34,7 +36,7 @@ const matcher = obj({
 
 const destination = obj({
   upstream: ref,
-  kube: obj({ ref, port: int }),
+  kube: obj({ ref, port: uint32 }),
   subset: obj({ values: map(str) }),
   destinationSpec: kept,
 });
@@ -47,7 +49,7 @@ const route = obj({
   routeAction: obj({
     single: destination,
     multi: obj({
-      destinations: arr(obj({ weight: int, destination, options: kept })),
+      destinations: arr(obj({ weight: uint32, destination, options: kept })),
     }),
     upstreamGroup: ref,
   }),
@@ -61,7 +63,7 @@ const route = obj({
       expressions: arr(obj({ key: str, operator: str, values: arr(str) })),
     }),
   }),
-  directResponseAction: obj({ status: int, body: str }),
+  directResponseAction: obj({ status: uint32, body: str }),
   redirectAction: kept,
   options: kept,
 });
@@ -70,7 +72,7 @@ const upstreamSpec = obj({
   kube: obj({
     serviceName: str,
     serviceNamespace: str,
-    servicePort: int,
+    servicePort: uint32,
     selector: map(str),
     serviceSpec: kept,
     subsetSpec: kept,
@@ -79,16 +81,16 @@ const upstreamSpec = obj({
   discoveryMetadata: kept,
   sslConfig: kept,
   circuitBreakers: obj({
-    maxConnections: int,
-    maxPendingRequests: int,
-    maxRequests: int,
-    maxRetries: int,
+    maxConnections: uint32,
+    maxPendingRequests: uint32,
+    maxRequests: uint32,
+    maxRetries: uint32,
     trackRemaining: bool,
   }),
   connectionConfig: obj({
-    maxRequestsPerConnection: int,
+    maxRequestsPerConnection: uint32,
     connectTimeout: str,
-    perConnectionBufferLimitBytes: int,
+    perConnectionBufferLimitBytes: uint32,
     tcpKeepalive: kept,
     commonHttpProtocolOptions: kept,
     http1ProtocolOptions: kept,
@@ -98,8 +100,8 @@ const upstreamSpec = obj({
   outlierDetection: kept,
   useHttp2: bool,
   httpProxyHostname: str,
-  initialStreamWindowSize: int,
-  initialConnectionWindowSize: int,
+  initialStreamWindowSize: uint32,
+  initialConnectionWindowSize: uint32,
   ignoreHealthOnHostRemoval: bool,
   respectDnsTtl: bool,
 });
@@ -148,7 +150,7 @@ export function glooCrds(): Schema[] {
     })),
     crd("gateway.solo.io", "RouteTable", "routetables", ["rt"], obj({
       routes: arr(route),
-      weight: int,
+      weight: int32,
     })),
     crd("gloo.solo.io", "Upstream", "upstreams", ["us"], upstreamSpec),
   ];

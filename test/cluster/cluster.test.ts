@@ -163,7 +163,7 @@ describe("local cluster", () => {
       });
       const count = (text: string) =>
         text.split("x-kubernetes-preserve-unknown-fields").length - 1;
-      // What the harness installed: the real CRD (GLOO_CRDS_DIR) or dev/crds/gloo.ts.
+      // What the harness installed: dev/crds/gloo.ts (or the real CRD from CLUSTER_GLOO_CRDS_DIR).
       const file = JSON.stringify(
         defaultCrds().find(
           (c) => c.metadata?.name === "routetables.gateway.solo.io",

@@ -1,17 +1,20 @@
 // Our Gloo CRDs (dev/crds/gloo.ts) against the real ones: the same objects (what Siskin's router writes,
 // the example VirtualService, a copied-settings Upstream, and each with a misspelled field) are applied
-// to a cluster with each set, and both store exactly the same thing. Runs when GLOO_CRDS_DIR names the
-// real CRDs (CI sets it); the shared cluster then has the real ones and this test starts
-// one with ours.
+// to a cluster with each set, and both store exactly the same thing; and every field ours declares
+// carries the real one's validation (ranges, enums, patterns). Runs when GLOO_CRDS_DIR names the real
+// CRDs (CI sets it); the shared cluster has ours, as on a fresh clone, and this test starts one with
+// the real ones.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  realGlooCrds,
   repoRoot,
   startCluster,
   type LocalCluster,
 } from "../../dev/cluster/cluster.ts";
+import { readCrds } from "../../dev/cluster/bootstrap.ts";
 import { glooCrds } from "../../dev/crds/gloo.ts";
 import { resolveCanarySpec } from "../../src/api/resolve.ts";
 import { KubeApi, type KubeObject } from "../../src/kube/api.ts";
@@ -24,11 +27,11 @@ import { settingsUpstream } from "../support/gloo-upstreams.ts";
 import { clusterState } from "../support/cluster.ts";
 
 const ns = "crds";
-let ours: LocalCluster | undefined;
+let real: LocalCluster | undefined;
 const clients: KubeClient[] = [];
 afterAll(async () => {
   clients.forEach((c) => c.close());
-  await ours?.stop({ removeDir: true });
+  await real?.stop({ removeDir: true });
 });
 
 /** Everything Siskin's router writes for a weighted and an A/B canary, with upstreamRef settings. */
@@ -198,20 +201,25 @@ describe("Gloo CRDs written here", () => {
     async () => {
       const objects = [...(await routerObjects()), ...otherObjects()];
       expect(objects.length).toBeGreaterThanOrEqual(9);
-      ours = await startCluster({ crds: glooCrds() as never });
-      const real = await stored(clusterState().kubeconfig, objects);
-      const mine = await stored(ours.state.kubeconfig, objects);
+      real = await startCluster({
+        crds: [
+          ...realGlooCrds(process.env.GLOO_CRDS_DIR ?? "", "GLOO_CRDS_DIR"),
+          ...readCrds(join(repoRoot, "crds")),
+        ],
+      });
+      const stock = await stored(real.state.kubeconfig, objects);
+      const mine = await stored(clusterState().kubeconfig, objects);
       // Which of several undeclared fields the API server names varies from call to call.
       const refusedOrStored = (outcomes: unknown[]) =>
         (outcomes as { applied: { refused?: string } }[]).map((o) => ({
           ...o,
           applied: o.applied.refused ? "refused" : o.applied,
         }));
-      expect(refusedOrStored(mine)).toEqual(refusedOrStored(real));
+      expect(refusedOrStored(mine)).toEqual(refusedOrStored(stock));
       // Apply refused each object with a typo, naming a field (the order of several varies), and
       // create pruned them: in both sets alike.
-      const text = JSON.stringify(real);
-      const outcomes = real as {
+      const text = JSON.stringify(stock);
+      const outcomes = stock as {
         name: string;
         applied: { refused?: string };
       }[];
@@ -221,12 +229,94 @@ describe("Gloo CRDs written here", () => {
           name,
         ).toMatch(/: field not declared in schema/);
       const created = JSON.stringify(
-        (real as { created: unknown }[]).map((r) => r.created),
+        (stock as { created: unknown }[]).map((r) => r.created),
       );
       expect(created).not.toMatch(
         /inheritablePathMatcher"|prefx|wieght|servicePrt|useHttp3|domian/,
       );
       expect(text).toContain("maxRequestsPerConnection");
+    },
+  );
+});
+
+type Schema = {
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: Schema | boolean;
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+  [rule: string]: unknown;
+};
+
+const rules = ["type", "minimum", "maximum", "enum", "pattern", "format"];
+
+/** Each field ours declares, with its validation in ours and in the real CRD ("absent" if the real has none). */
+function compareValidation(
+  ours: Schema,
+  stock: Schema | undefined,
+  path: string,
+  out: { path: string; ours: unknown; real: unknown }[],
+): void {
+  if (ours["x-kubernetes-preserve-unknown-fields"]) return; // content kept as given
+  const pick = (s: Schema | undefined) =>
+    Object.fromEntries(
+      rules.flatMap((r) => (s?.[r] !== undefined ? [[r, s[r]]] : [])),
+    );
+  out.push({ path, ours: pick(ours), real: stock ? pick(stock) : "absent" });
+  for (const [name, child] of Object.entries(ours.properties ?? {}))
+    compareValidation(child, stock?.properties?.[name], `${path}.${name}`, out);
+  if (ours.items) compareValidation(ours.items, stock?.items, `${path}[]`, out);
+  if (typeof ours.additionalProperties === "object")
+    compareValidation(
+      ours.additionalProperties,
+      typeof stock?.additionalProperties === "object"
+        ? stock.additionalProperties
+        : undefined,
+      `${path}{}`,
+      out,
+    );
+}
+
+const specSchema = (crd: unknown): Schema =>
+  (
+    crd as {
+      spec: { versions: { schema: { openAPIV3Schema: Schema } }[] };
+    }
+  ).spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!;
+
+describe("Gloo CRD validation written here", () => {
+  it.skipIf(!process.env.GLOO_CRDS_DIR)(
+    "every field ours declares has the real CRD's type, ranges, enums and patterns",
+    () => {
+      const stock = new Map(
+        realGlooCrds(process.env.GLOO_CRDS_DIR ?? "", "GLOO_CRDS_DIR").map(
+          (c) => [c.metadata?.name ?? "", c as unknown],
+        ),
+      );
+      const fields: { path: string; ours: unknown; real: unknown }[] = [];
+      for (const crd of glooCrds()) {
+        const name = (crd as { metadata: { name: string } }).metadata.name;
+        expect(stock.has(name), name).toBe(true);
+        compareValidation(
+          specSchema(crd),
+          specSchema(stock.get(name)),
+          name,
+          fields,
+        );
+      }
+      expect(fields.length).toBeGreaterThan(80);
+      expect(
+        fields.filter((f) => f.real === "absent").map((f) => f.path),
+      ).toEqual([]);
+      const differing = fields.filter(
+        (f) => JSON.stringify(f.ours) !== JSON.stringify(f.real),
+      );
+      expect(differing).toEqual([]);
+      // The ranges that matter to what Siskin writes are among them.
+      expect(
+        fields.find((f) => f.path.endsWith("multi.destinations[].weight"))
+          ?.ours,
+      ).toMatchObject({ minimum: 0 });
     },
   );
 });
