@@ -9,6 +9,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/../../scripts/progress.sh"
 k8s_version="$(awk '$1 == "k8s.io/kubernetes" {print $2; exit}' "$here/go.mod")"
 kwok_version="v0.7.0"
 source_hash="$(cat "$here/go.mod" "$here/go.sum" "$here"/*.go "$here/build.sh" | sha256sum | cut -c1-12)"
@@ -43,16 +44,17 @@ for p in "$pkg" "$cpkg"; do
 done
 
 echo "build.sh: building Kubernetes $k8s_version control plane + etcd (first time only, several minutes)" >&2
-(cd "$here" && go build -trimpath -ldflags "-s -w $stamp" -o "$tmp/bin/k8s" .)
+with_progress "build.sh: kube-apiserver, controller-manager, scheduler, etcd $k8s_version" \
+  bash -c 'cd "$1" && go build -trimpath -ldflags "-s -w $2" -o "$3/bin/k8s" .' _ "$here" "$stamp" "$tmp"
 for name in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd; do
   ln -s k8s "$tmp/bin/$name"
 done
-echo "build.sh: building kwok $kwok_version" >&2
-GOBIN="$tmp/bin" GOFLAGS=-trimpath go install "sigs.k8s.io/kwok/cmd/kwok@$kwok_version"
+with_progress "build.sh: kwok $kwok_version" \
+  env GOBIN="$tmp/bin" GOFLAGS=-trimpath go install "sigs.k8s.io/kwok/cmd/kwok@$kwok_version"
 echo "k8s=$k8s_version kwok=$kwok_version built_in_seconds=$((SECONDS - start))" >"$tmp/BUILD_INFO"
 
 rm -rf "$out"
 mv "$tmp" "$out"
 trap - EXIT
-echo "build.sh: done in $((SECONDS - start)) s" >&2
+echo "build.sh: cluster binaries built in $((SECONDS - start)) s (cached in $out; later runs skip this)" >&2
 echo "$out/bin"
