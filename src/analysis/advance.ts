@@ -1,8 +1,9 @@
 // After a passing analysis step: the next weight or iteration, the gates in front of them
 // (confirm-traffic-increase, confirm-promotion), and the start of the promotion.
 import type { CanaryStatus } from "../api/canary.ts";
-import { closedGate, nextWeight } from "./hooks.ts";
-import { startPromotion } from "./promotion.ts";
+import { closedGate } from "./hooks.ts";
+import { nextWeight } from "./schedule.ts";
+import { rollback, startPromotion } from "./promotion.ts";
 import { event, ref, routesFor, withPhase } from "./status.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 import { describeCheck } from "./verdicts.ts";
@@ -19,6 +20,13 @@ export function advanceWeight(
   events: Action[],
 ): Decision {
   const next = nextWeight(input);
+  // The core never promotes a weighted run whose last judged step had no traffic on the canary (a
+  // schedule without a weight above 0); resolveCanarySpec refuses such a spec, this keeps it so.
+  if (next === undefined && (input.status.canaryWeight ?? 0) === 0)
+    return rollback(
+      input,
+      "no analysis step had traffic on the canary (no step weight above 0); refusing to promote without a judged step",
+    );
   if (next === undefined)
     return promotionGate(input, stepped, events, () =>
       startPromotion(input, stepped, events),

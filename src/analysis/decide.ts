@@ -1,11 +1,7 @@
 // The canary state machine as one pure function: (spec, status, observations, now) -> (next status,
 // ordered actions). No I/O and no clock of its own, so every transition is a table test.
-import {
-  closedGate,
-  msUntilGateDue,
-  stepChecksMetrics,
-  stepDue,
-} from "./hooks.ts";
+import { closedGate } from "./hooks.ts";
+import { msUntilGateDue, stepChecksMetrics, stepDue } from "./schedule.ts";
 import { progress } from "./progress.ts";
 import { finalise, promoting } from "./promotion.ts";
 import { event, readinessPollMs, ref, withPhase } from "./status.ts";

@@ -4,11 +4,17 @@
 import type { CanaryWebhook } from "../api/canary.ts";
 import type { WebhookType } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
-import { msUntilDue } from "./status.ts";
+import {
+  atPromotionPoint,
+  isFirstStep,
+  msUntilGateDue,
+  nextWeight,
+  stepChecksMetrics,
+  stepDue,
+} from "./schedule.ts";
 import type { DecideInput, HookResult } from "./types.ts";
 
 const idlePhases = new Set(["Initialized", "Succeeded", "Failed", "Waiting"]);
-const analysingPhases = new Set(["Progressing", "WaitingPromotion"]);
 
 export function hookType(hook: CanaryWebhook): WebhookType {
   return hook.type ?? "rollout";
@@ -21,68 +27,12 @@ export function hooksOfType(
   return spec.webhooks.filter((h) => hookType(h) === type);
 }
 
-/** Whether a step at this point judges metrics: a weighted canary at weight 0 has no traffic yet. */
-export function stepChecksMetrics(input: DecideInput): boolean {
-  return (
-    input.spec.strategy !== "canary" || (input.status.canaryWeight ?? 0) > 0
-  );
-}
-
-/** No traffic has been shifted and no iteration counted yet: pre-rollout hooks run (again) now. */
-export function isFirstStep(input: DecideInput): boolean {
-  return (
-    (input.status.canaryWeight ?? 0) === 0 &&
-    (input.status.iterations ?? 0) === 0
-  );
-}
-
-/** The next canary weight of a weighted run, or undefined at the last step. */
-export function nextWeight(input: DecideInput): number | undefined {
-  const weight = input.status.canaryWeight ?? 0;
-  return input.spec.weights.find((w) => w > weight);
-}
-
-/** A passing step here would start the promotion (or, for blue/green, the switch to the canary). */
-export function atPromotionPoint(input: DecideInput): boolean {
-  const { spec, status } = input;
-  if (spec.strategy === "canary") return nextWeight(input) === undefined;
-  const done = (status.iterations ?? 0) + 1 > spec.iterations;
-  return spec.strategy === "blueGreen"
-    ? done && (status.canaryWeight ?? 0) < 100
-    : done;
-}
-
-/** The analysis step of a run in progress is due now, with both Deployments ready. */
-export function stepDue(input: DecideInput): boolean {
-  const { status, observations, spec } = input;
-  return (
-    analysingPhases.has(status.phase ?? "") &&
-    !spec.suspend &&
-    !status.pausedBy &&
-    !spec.skipAnalysis &&
-    !input.deleting &&
-    observations.targetRevision === status.lastAppliedSpec &&
-    observations.canary.ready &&
-    observations.primary.ready &&
-    msUntilDue(spec, status, input.now) === 0
-  );
-}
-
-/**
- * While Waiting, the confirm-rollout gate is asked once per interval, not on every event that wakes the
- * Canary; from any other phase it is asked at once. Milliseconds until it is due (0 = now).
- */
-export function msUntilGateDue(input: DecideInput): number {
-  return input.status.phase === "Waiting"
-    ? msUntilDue(input.spec, input.status, input.now)
-    : 0;
-}
-
 /** Hook types this reconcile must call, in Flagger's order; only types the Canary has hooks for. */
 export function wantedHooks(input: DecideInput): WebhookType[] {
   const { status, observations, spec } = input;
   const wanted: WebhookType[] = [];
-  if (input.deleting || spec.suspend || status.pausedBy) return wanted;
+  if (input.deleting || spec.suspend || status.pausedBy || input.request)
+    return wanted;
   if (
     idlePhases.has(status.phase ?? "") &&
     observations.targetRevision !== status.lastAppliedSpec

@@ -4,72 +4,74 @@
 //   abTesting  -> `iterations` passing steps with matching requests on the canary, then promote
 import type { CheckResult } from "../api/canary.ts";
 import { advanceIteration, advanceWeight } from "./advance.ts";
+import { describeHook, failedHooks, hookResults } from "./hooks.ts";
 import {
-  describeHook,
-  failedHooks,
-  hookResults,
   isFirstStep,
+  msUntilDue,
   stepChecksMetrics,
-} from "./hooks.ts";
+  stepState,
+  stepTime,
+} from "./schedule.ts";
 import { closeRun, recordStep } from "./history.ts";
 import { judgeRunSamples } from "./samples.ts";
 import { skipToPromotion, startRun } from "./transitions.ts";
 import { rollback } from "./promotion.ts";
-import {
-  event,
-  msUntilDue,
-  readinessPollMs,
-  stepTime,
-  ref,
-  routesFor,
-} from "./status.ts";
+import { event, readinessPollMs, ref, routesFor } from "./status.ts";
 import type { Action, Decision, DecideInput, HookResult } from "./types.ts";
 import { eventReasons } from "./reasons.ts";
 import { describeCheck } from "./verdicts.ts";
 
 export function progress(input: DecideInput): Decision {
   const { observations, status, spec } = input;
-  if (observations.targetRevision !== status.lastAppliedSpec)
-    return startRun(input, true);
-  if (spec.skipAnalysis) return skipToPromotion(input);
-  if (!observations.canary.ready || !observations.primary.ready) {
-    const started = Date.parse(
-      status.canaryRevisionStart ?? input.now.toISOString(),
-    );
-    const overdue =
-      input.now.getTime() - started > spec.progressDeadlineSeconds * 1000;
-    const which = observations.canary.ready ? "primary" : "canary";
-    const detail =
-      (observations.canary.ready
-        ? observations.primary.message
-        : observations.canary.message) ?? "not ready";
-    if (observations.canary.failed || overdue) {
-      return rollback(
-        input,
-        `${which} Deployment ${detail}; progress deadline of ${spec.progressDeadlineSeconds}s exceeded`,
-      );
-    }
-    return {
-      status: {
-        ...status,
-        message: `Waiting for the ${which} Deployment: ${detail}`,
-      },
-      actions: [],
-      requeueAfterMs: readinessPollMs,
-    };
+  switch (stepState(input)) {
+    case "newRevision":
+      return startRun(input, true);
+    case "skip":
+      return skipToPromotion(input);
+    case "notReady":
+      return notReady(input);
+    case "waiting":
+    case "notAnalysing": // decide() answers deletions, requests and suspension before this
+      // Between steps, keep the router where the status says it is: drift is corrected, never reset.
+      return {
+        status,
+        actions: [routesFor(spec, status)],
+        requeueAfterMs: Math.max(1, msUntilDue(spec, status, input.now)),
+      };
+    case "trafficNotInPlace":
+      return trafficNotInPlace(input, observations.routedCanaryWeight ?? 0);
+    case "due":
+      return onCadence(input, analysisStep(input));
   }
-  const wait = msUntilDue(spec, status, input.now);
-  // Between steps, keep the router where the status says it is: drift is corrected, never reset.
-  if (wait > 0)
-    return { status, actions: [routesFor(spec, status)], requeueAfterMs: wait };
-  const routed = observations.routedCanaryWeight;
-  if (
-    spec.strategy === "canary" &&
-    routed !== undefined &&
-    routed !== (status.canaryWeight ?? 0)
-  )
-    return trafficNotInPlace(input, routed);
-  return onCadence(input, analysisStep(input));
+}
+
+/** Wait for both Deployments; past the progress deadline (or a failed rollout), roll back. */
+function notReady(input: DecideInput): Decision {
+  const { observations, status, spec } = input;
+  const started = Date.parse(
+    status.canaryRevisionStart ?? input.now.toISOString(),
+  );
+  const overdue =
+    input.now.getTime() - started > spec.progressDeadlineSeconds * 1000;
+  const which = observations.canary.ready ? "primary" : "canary";
+  const detail =
+    (observations.canary.ready
+      ? observations.primary.message
+      : observations.canary.message) ?? "not ready";
+  if (observations.canary.failed || overdue) {
+    return rollback(
+      input,
+      `${which} Deployment ${detail}; progress deadline of ${spec.progressDeadlineSeconds}s exceeded`,
+    );
+  }
+  return {
+    status: {
+      ...status,
+      message: `Waiting for the ${which} Deployment: ${detail}`,
+    },
+    actions: [],
+    requeueAfterMs: readinessPollMs,
+  };
 }
 
 /**

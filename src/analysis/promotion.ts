@@ -1,13 +1,8 @@
 // Promotion, finalisation and rollback: the end of a run.
 import { closeRun } from "./history.ts";
 import type { CanaryStatus } from "../api/canary.ts";
-import {
-  event,
-  msUntilDue,
-  readinessPollMs,
-  ref,
-  withPhase,
-} from "./status.ts";
+import { msUntilDue } from "./schedule.ts";
+import { event, readinessPollMs, ref, withPhase } from "./status.ts";
 import { hooksOfType } from "./hooks.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 

@@ -8,31 +8,13 @@ import { eventReasons } from "./reasons.ts";
 import { rollback, startPromotion } from "./promotion.ts";
 import { event, ref } from "./status.ts";
 import { startRun } from "./transitions.ts";
-import type { Action, Decision, DecideInput } from "./types.ts";
-
-export const requestActions = [
-  "promote",
-  "abort",
-  "retry",
-  "pause",
-  "resume",
-] as const;
-export type RequestAction = (typeof requestActions)[number];
-
-export interface OperatorRequest {
-  id: string;
-  action: RequestAction;
-  /** Who asked (the CLI writes the kubeconfig user); named in the event and the record. */
-  by: string;
-  /** abort: why. */
-  reason?: string;
-}
-
-/** A request the annotation could not express: recorded as refused under `id`, with the problem. */
-export interface UnreadableRequest {
-  id: string;
-  problem: string;
-}
+import type {
+  Action,
+  Decision,
+  DecideInput,
+  OperatorRequest,
+  UnreadableRequest,
+} from "./types.ts";
 
 const midRun: readonly Phase[] = ["Progressing", "WaitingPromotion"];
 

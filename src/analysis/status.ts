@@ -12,38 +12,6 @@ export function ref(input: DecideInput): string {
   return `${input.canary.name}.${input.canary.namespace}`;
 }
 
-/** Milliseconds until the next analysis step is due (0 when due now). */
-export function msUntilDue(
-  spec: ResolvedSpec,
-  status: CanaryStatus,
-  now: Date,
-): number {
-  if (!status.lastStepTime) return 0;
-  return Math.max(
-    0,
-    Date.parse(status.lastStepTime) + spec.intervalMs - now.getTime(),
-  );
-}
-
-/**
- * The time a step counts as taken: when it fell due, if it started within an interval of that, else
- * when it started. A fleet's steps that fall due together wait for workers and metric queries one
- * behind another; counting each from its own start would add that wait to every later step (drift
- * that grows with the fleet), counting from the due time keeps each Canary's cadence, as a ticker
- * would. A step that started an interval or more late (an outage, a gate held open) restarts the
- * cadence instead of catching up with steps in quick succession.
- */
-export function stepTime(
-  spec: ResolvedSpec,
-  status: CanaryStatus,
-  startedAt: Date,
-): Date {
-  if (!status.lastStepTime) return startedAt;
-  const due = Date.parse(status.lastStepTime) + spec.intervalMs;
-  const late = startedAt.getTime() - due;
-  return late >= 0 && late < spec.intervalMs ? new Date(due) : startedAt;
-}
-
 /** A status with a new phase; lastTransitionTime and the Promoted condition follow the phase. */
 export function withPhase(
   input: DecideInput,

@@ -7,7 +7,6 @@ import type {
   WebhookType,
 } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
-import type { OperatorRequest, UnreadableRequest } from "./requests.ts";
 
 export interface Readiness {
   ready: boolean;
@@ -126,3 +125,28 @@ export interface Decision {
 }
 
 export type { Phase };
+
+/** Actions a person or tool can ask for through the siskin.dev/request annotation. */
+export const requestActions = [
+  "promote",
+  "abort",
+  "retry",
+  "pause",
+  "resume",
+] as const;
+export type RequestAction = (typeof requestActions)[number];
+
+export interface OperatorRequest {
+  id: string;
+  action: RequestAction;
+  /** Who asked (the CLI writes the kubeconfig user); named in the event and the record. */
+  by: string;
+  /** abort: why. */
+  reason?: string;
+}
+
+/** A request the annotation could not express: recorded as refused under `id`, with the problem. */
+export interface UnreadableRequest {
+  id: string;
+  problem: string;
+}

@@ -135,8 +135,8 @@ describe("resolveCanarySpec", () => {
         (s.analysis.stepWeight = undefined),
         (s.analysis.stepWeights = [10, 5])
       ),
-      "spec.analysis.stepWeights",
-      /increasing/,
+      "spec.analysis.stepWeights[1]",
+      /each above the one before/,
     ],
     [
       "match without iterations",

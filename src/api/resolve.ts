@@ -124,7 +124,6 @@ export function resolveCanarySpec(
     });
   }
 
-  const maxWeight = analysis.maxWeight ?? 100;
   const iterations = analysis.iterations ?? 0;
   const strategy: Strategy =
     iterations > 0
@@ -132,15 +131,7 @@ export function resolveCanarySpec(
         ? "abTesting"
         : "blueGreen"
       : "canary";
-  const weights =
-    strategy === "canary"
-      ? canaryWeights(
-          analysis.stepWeight,
-          analysis.stepWeights,
-          maxWeight,
-          issues,
-        )
-      : [];
+  const weights = strategy === "canary" ? canaryWeights(analysis, issues) : [];
   if (analysis.match?.length && iterations === 0) {
     issues.push({
       path: "spec.analysis.match",
@@ -219,40 +210,65 @@ export function resolveCanarySpec(
   };
 }
 
+/**
+ * The weights a weighted run steps through. As in Flagger, stepWeights are used as given (maxWeight is
+ * not a cap then); stepWeight steps up to maxWeight (default 100). Every schedule has at least one
+ * weight above 0, so a run is always judged with traffic on the canary before it is promoted.
+ */
 function canaryWeights(
-  step: number | undefined,
-  steps: number[] | undefined,
-  maxWeight: number,
+  analysis: CanarySpec["analysis"],
   issues: Issue[],
 ): number[] {
+  const { stepWeight: step, stepWeights: steps, maxWeight } = analysis;
+  if (maxWeight !== undefined && (maxWeight < 0 || maxWeight > 100))
+    issues.push({
+      path: "spec.analysis.maxWeight",
+      message: `maxWeight ${maxWeight} is not a percentage; set 1-100 (default 100)`,
+    });
   if (steps && steps.length > 0) {
-    const increasing = steps.every(
-      (w, i) => w > 0 && (i === 0 || w > (steps[i - 1] ?? 0)),
+    const bad = steps.findIndex(
+      (w, i) =>
+        !Number.isInteger(w) ||
+        w < 1 ||
+        w > 100 ||
+        (i > 0 && w <= (steps[i - 1] ?? 0)),
     );
-    if (!increasing)
+    if (bad >= 0)
       issues.push({
-        path: "spec.analysis.stepWeights",
-        message: "weights must be positive and increasing",
+        path: `spec.analysis.stepWeights[${bad}]`,
+        message: `weights must be whole percentages from 1 to 100, each above the one before (got ${JSON.stringify(steps)})`,
       });
-    return steps.filter((w) => w <= maxWeight);
+    return steps;
   }
-  if (!step || step <= 0) {
+  if (step === undefined || step <= 0 || step > 100) {
     issues.push({
       path: "spec.analysis.stepWeight",
-      message: "must be above 0 for a weighted canary (or set iterations)",
+      message:
+        step === undefined || step <= 0
+          ? "must be above 0 for a weighted canary (or set stepWeights, or iterations for blue/green)"
+          : `stepWeight ${step} is not a percentage; set 1-100`,
     });
     return [];
   }
-  if (step > maxWeight) {
+  const max = maxWeight ?? 100;
+  if (max === 0) {
+    issues.push({
+      path: "spec.analysis.maxWeight",
+      message:
+        "maxWeight 0 sends no traffic to the canary, so no step could be judged; remove it (default 100) or set 1-100",
+    });
+    return [];
+  }
+  if (step > max) {
     issues.push({
       path: "spec.analysis.stepWeight",
-      message: `stepWeight ${step} is above maxWeight ${maxWeight}; lower stepWeight or raise maxWeight`,
+      message: `stepWeight ${step} is above maxWeight ${max}; lower stepWeight or raise maxWeight`,
     });
     return [];
   }
   const weights: number[] = [];
-  for (let w = step; w < maxWeight; w += step) weights.push(w);
-  weights.push(maxWeight);
+  for (let w = step; w < max; w += step) weights.push(w);
+  weights.push(max);
   return weights;
 }
 

@@ -2,7 +2,7 @@
 // watching it. Exit codes: 0 done / wanted outcome, 1 refused / the other outcome, 2 timeout.
 import { randomUUID } from "node:crypto";
 import type { Canary, CanaryStatus } from "../api/canary.ts";
-import type { RequestAction } from "../analysis/requests.ts";
+import type { RequestAction } from "../analysis/types.ts";
 import type { KubeApi } from "../kube/api.ts";
 import type { KubeClient } from "../kube/client/http.ts";
 import { writeRequest } from "../controller/requests.ts";

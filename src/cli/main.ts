@@ -5,7 +5,7 @@ import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import type { Canary } from "../api/canary.ts";
-import { requestActions, type RequestAction } from "../analysis/requests.ts";
+import { requestActions, type RequestAction } from "../analysis/types.ts";
 import { KubeApi } from "../kube/api.ts";
 import { KubeClient } from "../kube/client/http.ts";
 import { loadClusterAccess } from "../kube/client/kubeconfig.ts";

@@ -6,7 +6,7 @@ import {
   type OperatorRequest,
   type RequestAction,
   type UnreadableRequest,
-} from "../analysis/requests.ts";
+} from "../analysis/types.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { contentHash } from "../util/hash.ts";
 

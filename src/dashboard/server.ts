@@ -18,7 +18,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { Canary } from "../api/canary.ts";
-import { requestActions, type RequestAction } from "../analysis/requests.ts";
+import { requestActions, type RequestAction } from "../analysis/types.ts";
 import { writeRequest } from "../controller/requests.ts";
 import type { KubeApi } from "../kube/api.ts";
 import type { ObjectStore, StoredObject } from "../kube/store.ts";
