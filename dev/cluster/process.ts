@@ -31,6 +31,7 @@ export class ComponentProcess {
     args: string[],
     logPath: string,
     env: NodeJS.ProcessEnv = {},
+    cwd?: string,
   ) {
     this.name = name;
     this.logPath = logPath;
@@ -40,6 +41,7 @@ export class ComponentProcess {
         detached: true,
         stdio: ["ignore", log, log],
         env: { ...process.env, ...env },
+        ...(cwd ? { cwd } : {}),
       });
     } finally {
       closeSync(log);

@@ -49,6 +49,9 @@ export class LoadTesterProcess {
         ...this.args,
       ],
       this.logPath,
+      {},
+      // Its own scratch folder, as a pod's working directory: what a command could reach without a path.
+      this.dir,
     );
     this.proc = proc;
     await waitForComponent(

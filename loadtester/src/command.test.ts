@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planCommand } from "./command.ts";
+import { curlForcedArgs } from "./options/curl.ts";
 
 const policy = {
   prefixes: ["hey", "curl", "grep", "helm test"],
@@ -20,7 +21,13 @@ describe("command policy", () => {
         pipelines: [
           {
             commands: [
-              ["curl", "-sd", "test", "http://podinfo-canary:9898/token"],
+              [
+                "curl",
+                ...curlForcedArgs,
+                "-sd",
+                "test",
+                "http://podinfo-canary:9898/token",
+              ],
               ["grep", "token"],
             ],
           },
@@ -56,19 +63,19 @@ describe("command policy", () => {
     ["curl http://x & rm -rf /", "background jobs (&)"],
     ["curl http://x/*", "globs"],
     ["curl http://x\ntouch /tmp/x", "newlines"],
-    ["curl -o /tmp/x http://x", "-o is not allowed (writes a file)"],
-    ["curl -sSo /tmp/x http://x", "-o is not allowed"],
-    ["curl --output=/tmp/x http://x", "--output is not allowed"],
-    ["curl -d @/var/run/secrets/token http://x", "-d @file is not allowed"],
+    ["curl -o /tmp/x http://x", "--output may only be /dev/null"],
+    ["curl -sSo /tmp/x http://x", "--output may only be /dev/null"],
+    ["curl --output=/tmp/x http://x", "write the value as the next word"],
+    ["curl -d @/var/run/secrets/token http://x", "--data @file would send"],
     ["curl --data-binary @/etc/passwd http://x", "--data-binary @file"],
-    ["curl -F 'f=@/etc/passwd' http://x", "-F name=@file"],
-    ["curl -K /tmp/cfg http://x", "-K is not allowed (reads a config file)"],
+    ["curl -F 'f=@/etc/passwd' http://x", "--form name=@file"],
+    ["curl -K /tmp/cfg http://x", "-K (read as --config) is not allowed"],
     ["curl file:///etc/passwd", "the URL scheme file: is not allowed"],
-    ["curl -H @/etc/passwd http://x", "-H @file"],
-    ["curl -b /etc/passwd http://x", "-b <file>"],
-    ["grep -r token /", "-r is not allowed"],
+    ["curl -H @/etc/passwd http://x", "--header @file"],
+    ["curl -b /etc/passwd http://x", "--cookie without name=value"],
+    ["grep -r token /", "-r (read as --recursive) is not allowed"],
     ["curl http://x | grep token /etc/passwd", "no file operands"],
-    ["grep -f /etc/passwd", "-f is not allowed"],
+    ["grep -f /etc/passwd", "-f (read as --file) is not allowed"],
     ["helm install x y", '"helm install" is not in the allow-list'],
     ["heyz -n 1 http://x", '"heyz -n" is not in the allow-list'],
     [

@@ -1,11 +1,12 @@
 // What a task's command may do, and how it becomes processes. Unless --allow-any-command is set, no
 // shell ever runs: the command is split by one tokenizer (shell-quote) into pipelines of simple
 // commands joined by |, &&, || and ;, each command must start with an allowed prefix, the options of
-// known programs that read, write or send local files are refused by name, and each pipeline is spawned
+// known programs are read as the program reads them and must be on its positive list, and each pipeline is spawned
 // directly (argv arrays, stdout piped into the next). Quoting tricks therefore have nothing to reach:
 // variables, $(...), backticks, globs, redirections, background jobs and subshells are refused.
 import { parse } from "shell-quote";
-import { optionRules } from "./option-rules.ts";
+import { programPolicies } from "./option-rules.ts";
+import type { ProgramPolicy } from "./options/policy.ts";
 
 export interface CommandPolicy {
   /** Allowed prefixes, whole words: "hey", "curl", "helm test". */
@@ -101,25 +102,34 @@ export function planCommand(
   if (current.length === 0) return refuse("the command ends with an operator");
   pipeline.push(current);
   pipelines.push({ commands: pipeline });
-  for (const argv of pipelines.flatMap((p) => p.commands)) {
-    const problem = checkArgv(argv, policy);
-    if (problem) return refuse(problem);
+  const checked: Pipeline[] = [];
+  for (const p of pipelines) {
+    const commands: string[][] = [];
+    for (const argv of p.commands) {
+      const verdict = checkArgv(argv, policy);
+      if ("problem" in verdict) return refuse(verdict.problem);
+      commands.push(verdict.argv);
+    }
+    checked.push({ ...p, commands });
   }
-  return { ok: true, plan: { kind: "direct", pipelines } };
+  return { ok: true, plan: { kind: "direct", pipelines: checked } };
 }
 
-function checkArgv(argv: string[], policy: CommandPolicy): string | undefined {
+function checkArgv(
+  argv: string[],
+  policy: CommandPolicy,
+): { argv: string[] } | { problem: string } {
   const prefix = policy.prefixes.find((p) => {
     const words = p.trim().split(/\s+/);
     return words.every((w, i) => argv[i] === w);
   });
   if (!prefix) {
     const first = argv.slice(0, 2).join(" ");
-    return `"${first}" is not in the allow-list (${policy.prefixes.join(", ") || "empty"}); add its prefix with --allow-command`;
+    return {
+      problem: `"${first}" is not in the allow-list (${policy.prefixes.join(", ") || "empty"}); add its prefix with --allow-command`,
+    };
   }
   const program = argv[0] ?? "";
-  const rule = (
-    optionRules as Record<string, (args: string[]) => string | undefined>
-  )[program];
-  return rule?.(argv.slice(1));
+  const judge = (programPolicies as Record<string, ProgramPolicy>)[program];
+  return judge ? judge(argv.slice(1)) : { argv };
 }
