@@ -5,7 +5,11 @@ import { parseOperatorFlags } from "./config/flags.ts";
 import { Announcer } from "./controller/announcer.ts";
 import { ensureWith } from "./controller/actions.ts";
 import { canaryKey, createCaches, type Caches } from "./controller/caches.ts";
-import { lookupRouteTable, lookupUpstream } from "./controller/lookups.ts";
+import {
+  lookupRoute,
+  lookupRouteTable,
+  lookupUpstream,
+} from "./controller/lookups.ts";
 import { exposedGc, IdleCompaction } from "./util/idle-compaction.ts";
 import { createReconciler } from "./controller/reconciler.ts";
 import { startDashboard } from "./dashboard/start.ts";
@@ -142,6 +146,7 @@ async function main(): Promise<void> {
     ...(config.namespace ? { namespace: config.namespace } : {}),
     enqueue,
     forget: (key) => queue.forget(key),
+    defaultProvider: config.meshProvider,
   });
   recorder.runtime.watchRestartsFrom(() => caches.restarts());
   const writer = kubeObjectWriter(api, (object) => caches.remember(object));
@@ -151,12 +156,16 @@ async function main(): Promise<void> {
     if (!router)
       routerCache.set(
         name,
-        (router = routers[name]({
-          ensure: ensureWith(caches, writer),
-          remove: (object) => writer.delete(object),
-          lookupUpstream: (ns, n) => lookupUpstream(caches, ns, n),
-          lookupRouteTable: (ns, n) => lookupRouteTable(caches, ns, n),
-        })),
+        (router = routers[name](
+          {
+            ensure: ensureWith(caches, writer),
+            remove: (object) => writer.delete(object),
+            lookupUpstream: (ns, n) => lookupUpstream(caches, ns, n),
+            lookupRouteTable: (ns, n) => lookupRouteTable(caches, ns, n),
+            lookupRoute: (kind, ns, n) => lookupRoute(caches, kind, ns, n),
+          },
+          { markBackends: config.gatewayApiMetrics === "envoy-gateway" },
+        )),
       );
     return router;
   };

@@ -12,6 +12,32 @@ import type { Action, Decision, DecideInput } from "./types.ts";
 export { readinessPollMs };
 
 export function decide(input: DecideInput): Decision {
+  return withGatewayWeights(input, decideOnly(input));
+}
+
+/** status.gateways: what each gateway carries, as observed; a retired router until it carries nothing. */
+function withGatewayWeights(input: DecideInput, decision: Decision): Decision {
+  const observed = input.observations.gatewayWeights;
+  if (!observed) {
+    if (!decision.status.gateways) return decision;
+    const status = { ...decision.status };
+    delete status.gateways;
+    return { ...decision, status };
+  }
+  const gateways = observed
+    .filter(
+      (g) =>
+        (input.spec.routers as readonly string[]).includes(g.router) ||
+        (g.canaryWeight ?? 0) !== 0,
+    )
+    .map((g) => ({
+      router: g.router,
+      ...(g.canaryWeight !== undefined ? { canaryWeight: g.canaryWeight } : {}),
+    }));
+  return { ...decision, status: { ...decision.status, gateways } };
+}
+
+function decideOnly(input: DecideInput): Decision {
   const phase = input.status.phase;
   if (input.deleting) return terminate(input);
   if (input.request) return answerRequest(input, input.request);

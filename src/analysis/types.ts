@@ -39,6 +39,11 @@ export interface Observations {
    * router cannot say (no weighted split, objects not watched).
    */
   routedCanaryWeight?: number;
+  /**
+   * With several routers, or a router just removed from spec.routers: the canary weight each one's
+   * objects carry (absent when unknown). Recorded in status.gateways.
+   */
+  gatewayWeights?: { router: string; canaryWeight?: number }[];
   /** Metric verdicts, present only when wantsChecks() asked for them. */
   checks?: CheckResult[];
   /** Results of the webhooks wantedHooks() asked for. */

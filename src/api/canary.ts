@@ -44,6 +44,32 @@ const headerMatch = s.object({
   regex: s.string(),
 });
 
+/** A Gateway API parentRef (Flagger's service.gatewayRefs). */
+const gatewayRef = s.object({
+  name: name().required(),
+  namespace: s.string(),
+  group: s.string(),
+  kind: s.string(),
+  sectionName: s.string(),
+  port: s.integer({ minimum: 1, maximum: 65535 }),
+});
+
+/** Header operations (Istio's Headers shape, which Flagger maps to Gateway API header filters). */
+const headerOperations = s.object({
+  add: stringMap(),
+  set: stringMap(),
+  remove: s.array(s.string()),
+});
+
+/** A Gateway API object reference (mirror targets). */
+const backendObjectRef = s.object({
+  name: name().required(),
+  namespace: s.string(),
+  group: s.string(),
+  kind: s.string(),
+  port: s.integer({ minimum: 1, maximum: 65535 }),
+});
+
 export const metricSchema = s.object({
   name: name().required(),
   interval: duration().describe("Range of the metric query; default 1m."),
@@ -132,7 +158,11 @@ export const analysisSchema = s
     stepWeightPromotion: s.integer({ minimum: 0, maximum: 100 }),
     iterations: s.integer({ minimum: 0 }),
     match: s.array(
-      s.object({ headers: s.map(headerMatch), sourceLabels: stringMap() }),
+      s.object({
+        headers: s.map(headerMatch),
+        queryParams: s.map(headerMatch),
+        sourceLabels: stringMap(),
+      }),
     ),
     mirror: s.boolean(),
     mirrorWeight: s.integer({ minimum: 0, maximum: 100 }),
@@ -141,6 +171,7 @@ export const analysisSchema = s
     sessionAffinity: s.object({
       cookieName: s.string(),
       maxAge: s.integer({ minimum: 0 }),
+      primaryCookieName: s.string(),
     }),
     metrics: s.array(metricSchema),
     // Siskin additions (Flagger ignores them):
@@ -173,17 +204,51 @@ export const serviceSchema = s.object({
   primary: objectMetadata,
   canary: objectMetadata,
   timeout: s.string(),
+  backendTimeout: s.string(),
   retries: s.unknownObject(),
-  headers: s.unknownObject(),
+  headers: s.object({ request: headerOperations, response: headerOperations }),
   match: s.array(s.unknownObject()),
+  rewrite: s.object({
+    uri: s.string(),
+    authority: s.string(),
+    type: s.string({ enum: ["ReplaceFullPath", "ReplacePrefixMatch"] }),
+  }),
+  corsPolicy: s.object({
+    allowOrigin: s.array(s.string()),
+    allowOrigins: s.array(headerMatch),
+    allowMethods: s.array(s.string()),
+    allowHeaders: s.array(s.string()),
+    exposeHeaders: s.array(s.string()),
+    maxAge: s.string(),
+    allowCredentials: s.boolean(),
+  }),
+  mirror: s.array(
+    s.object({
+      backendRef: backendObjectRef.required(),
+      percent: s.integer({ minimum: 0, maximum: 100 }),
+    }),
+  ),
   hosts: s.array(s.string()),
   gateways: s.array(s.string()),
+  gatewayRefs: s
+    .array(gatewayRef)
+    .describe(
+      "Gateway API: the Gateways (parentRefs) the generated HTTPRoute or GRPCRoute attaches to.",
+    ),
 });
 
 export const canarySpecSchema = s.object({
   provider: s
     .string()
-    .describe("Router: gloo or kubernetes; overrides --mesh-provider."),
+    .describe(
+      "Router: gloo, gatewayapi:v1, gatewayapi:v1beta1 or kubernetes; overrides --mesh-provider.",
+    ),
+  // Siskin addition (Flagger ignores it):
+  routers: s
+    .array(s.string(), { maxItems: 4 })
+    .describe(
+      "Several routers driven at once, for a gateway migration (for example [gloo, gatewayapi:v1]): each carries the same weights and the built-in metrics are summed over all of them. The first is the provider.",
+    ),
   metricsServer: s
     .string()
     .describe(
@@ -332,6 +397,17 @@ export const canaryStatusSchema = s.object({
     .string()
     .describe(
       "Why the canary is in its phase (for example the rollback reason).",
+    ),
+  gateways: s
+    .array(
+      s.object({
+        router: s.string().required(),
+        canaryWeight: s.integer(),
+      }),
+      { maxItems: 8 },
+    )
+    .describe(
+      "With several routers (spec.routers): the canary weight each gateway's routes carry, as last read; a router removed from spec.routers stays listed until it sends the canary nothing.",
     ),
   history: s
     .object({ runs: s.array(runHistorySchema, { maxItems: 2 }).required() })

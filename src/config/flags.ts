@@ -1,11 +1,17 @@
 // Operator flags -> one frozen config object. Every problem is reported at once, each naming its flag.
 import { strictArgs } from "../util/args.ts";
 import { parseDuration } from "../util/durations.ts";
+import {
+  gatewayApiFlavours,
+  type GatewayApiFlavour,
+} from "../metrics/builtin.ts";
 
 export interface OperatorConfig {
   kubeconfig?: string;
   meshProvider: string;
   metricsServer: string;
+  /** Which Envoy-based gateway serves Gateway API routes: how the built-in metrics name its clusters. */
+  gatewayApiMetrics: GatewayApiFlavour;
   namespace?: string;
   selectorLabels: string[];
   includeLabelPrefix: string[];
@@ -45,6 +51,7 @@ const options = {
   kubeconfig: { type: "string" },
   "mesh-provider": { type: "string", default: "kubernetes" },
   "metrics-server": { type: "string", default: "http://prometheus:9090" },
+  "gateway-api-metrics": { type: "string", default: "kgateway" },
   namespace: { type: "string" },
   "selector-labels": {
     type: "string",
@@ -101,6 +108,11 @@ export function parseOperatorFlags(
       `--metrics-server: "${metricsServer}" is not an http(s) URL, for example http://prometheus:9090`,
     );
   }
+  const gatewayApiMetrics = get("gateway-api-metrics");
+  if (!(gatewayApiFlavours as readonly string[]).includes(gatewayApiMetrics))
+    problems.push(
+      `--gateway-api-metrics: "${gatewayApiMetrics}" is not one of ${gatewayApiFlavours.join(", ")} (the gateway serving your HTTPRoutes)`,
+    );
   const slackUrl = values["slack-url"];
   if (slackUrl !== undefined && !/^https?:\/\//.test(slackUrl)) {
     problems.push(
@@ -218,6 +230,7 @@ export function parseOperatorFlags(
       ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
       meshProvider,
       metricsServer: metricsServer.replace(/\/+$/, ""),
+      gatewayApiMetrics: gatewayApiMetrics as GatewayApiFlavour,
       ...(values.namespace ? { namespace: values.namespace } : {}),
       selectorLabels,
       includeLabelPrefix: list(get("include-label-prefix")),

@@ -62,7 +62,7 @@ export async function carryOut(
       return ensureServices(ctx);
     case "setRoutes":
       return ctx.router.setRoutes(
-        { canary: ctx.canary, spec: ctx.spec },
+        { canary: ctx.canary, spec: ctx.spec, status: ctx.status },
         action,
       );
     case "scaleTarget":

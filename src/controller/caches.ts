@@ -42,6 +42,9 @@ export interface Caches {
   /** Undefined when the cluster has no Gloo CRDs. */
   upstreams: Reflector<GlooObject> | undefined;
   routeTables: Reflector<GlooObject> | undefined;
+  /** Undefined when the cluster does not serve Gateway API's v1 routes. */
+  httpRoutes: Reflector<GlooObject> | undefined;
+  grpcRoutes: Reflector<GlooObject> | undefined;
   uses: UseIndex;
   /** The store holding objects of a kind (Deployment, RouteTable, ...), if the operator watches it. */
   storeOf(kind: string): Reflector<StoredObject> | undefined;
@@ -67,6 +70,8 @@ export interface CacheOptions {
   enqueue: (key: string, reason: string) => void;
   /** Called when a Canary is gone (its timers and backoff can be dropped). */
   forget?: (key: string) => void;
+  /** --mesh-provider: the router of a Canary that names none. */
+  defaultProvider?: string;
 }
 
 type Meta = {
@@ -109,7 +114,11 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
   const uses = new UseIndex((kind, key) => {
     const [namespace, name] = splitKey(key);
     reflectors.get(kind)?.reconsider(namespace, name);
-  });
+    if (kind === "route") {
+      httpRoutes?.reconsider(namespace, name);
+      grpcRoutes?.reconsider(namespace, name);
+    }
+  }, options.defaultProvider);
   const keep = (kind: UseKind) => (namespace: string, name: string) =>
     uses.isUsed(kind, namespace, name);
   const wake = (kind: UseKind, o: StoredObject, why: string) => {
@@ -193,12 +202,38 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     ? glooReflector(base, path("gateway.solo.io/v1", "RouteTable"), uses)
     : undefined;
   if (upstreams) reflectors.set("upstream", upstreams);
+  // Gateway API routes: held whole when a Canary owns them or is named after them (a user's route).
+  const gateway = await servesGatewayApi(client);
+  const routeReflector = (plural: string) =>
+    new Reflector<GlooObject>({
+      ...base,
+      path: resourcePath(
+        {
+          group: "gateway.networking.k8s.io",
+          version: "v1",
+          plural,
+          namespaced: true,
+        },
+        ns ? { namespace: ns } : {},
+      ),
+      keep: (namespace, name, meta) =>
+        ownedByCanary(meta) || uses.isUsed("route", namespace, name),
+    });
+  const httpRoutes = gateway ? routeReflector("httproutes") : undefined;
+  const grpcRoutes = gateway ? routeReflector("grpcroutes") : undefined;
+  for (const reflector of [httpRoutes, grpcRoutes])
+    reflector?.on((event) => {
+      if (!setFieldsChanged(event)) return;
+      wakeOwner(event, "route changed");
+      wake("route", event.object, "route");
+    });
   const wakeOwner = (event: StoreEvent<StoredObject>, why: string) => {
     const meta = metaOf(event.object);
     const owner = owningCanary(meta) ?? owningCanary(metaOf(event.previous));
     if (owner) options.enqueue(canaryKey(meta.namespace ?? "", owner), why);
   };
-  for (const reflector of [upstreams, routeTables]) {
+  const glooReflectors = [upstreams, routeTables];
+  for (const reflector of glooReflectors) {
     reflector?.on((event) => {
       if (!setFieldsChanged(event)) return;
       wakeOwner(event, "router object changed");
@@ -221,6 +256,8 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
   ]);
   if (upstreams) byKind.set("Upstream", any(upstreams));
   if (routeTables) byKind.set("RouteTable", any(routeTables));
+  if (httpRoutes) byKind.set("HTTPRoute", any(httpRoutes));
+  if (grpcRoutes) byKind.set("GRPCRoute", any(grpcRoutes));
   const all = [...byKind.values()];
   const dependencies = all.filter((r) => r !== any(canaries));
   return {
@@ -233,6 +270,8 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     secrets,
     upstreams,
     routeTables,
+    httpRoutes,
+    grpcRoutes,
     uses,
     storeOf: (kind) => byKind.get(kind),
     remember: (object) => byKind.get(String(object.kind))?.remember(object),
@@ -290,6 +329,20 @@ function setFieldsChanged(event: StoreEvent<StoredObject>): boolean {
     });
   };
   return set(event.object) !== set(event.previous);
+}
+
+/** Whether the API server serves Gateway API's v1 HTTPRoute and GRPCRoute. */
+async function servesGatewayApi(client: KubeClient): Promise<boolean> {
+  try {
+    const list = await client.request<{ resources?: { name?: string }[] }>({
+      method: "GET",
+      path: "/apis/gateway.networking.k8s.io/v1",
+    });
+    const names = new Set((list.resources ?? []).map((r) => r.name));
+    return names.has("httproutes") && names.has("grpcroutes");
+  } catch {
+    return false;
+  }
 }
 
 async function hasGlooCrds(client: KubeClient): Promise<boolean> {

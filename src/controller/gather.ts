@@ -74,6 +74,7 @@ export async function gatherStep(
     prometheus: deps.prometheusFor(spec.metricsServer),
     timeoutMs: metricTimeoutMs,
     bounded: (provider, work) => deps.outbound.run(`metrics ${provider}`, work),
+    gatewayApiMetrics: deps.config.gatewayApiMetrics,
     ...templateLookups(deps.caches),
   });
   for (const c of results)

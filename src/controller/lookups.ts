@@ -72,6 +72,21 @@ export const lookupRouteTable = (
   name: string,
 ) => glooSpec(caches.routeTables, namespace, name);
 
+/** A Gateway API route as the cache holds it (metadata and spec), when it is held whole. */
+export function lookupRoute(
+  caches: Caches,
+  kind: "HTTPRoute" | "GRPCRoute",
+  namespace: string,
+  name: string,
+): Record<string, unknown> | undefined {
+  const reflector =
+    kind === "HTTPRoute" ? caches.httpRoutes : caches.grpcRoutes;
+  const found = reflector ? lookup(reflector, namespace, name) : undefined;
+  return found?.state === "ready"
+    ? (found.object as unknown as Record<string, unknown>)
+    : undefined;
+}
+
 /** A Secret's data, base64-decoded; never logged. Undefined while only a stub is held. */
 function decodeSecret(
   secret: (V1Secret & StoredObject) | undefined,

@@ -40,6 +40,9 @@ export interface ObserveOptions {
   configTracking: boolean;
   /** The canary's weight as the router splits traffic now (Router.routedCanaryWeight). */
   routedCanaryWeight?: () => number | undefined;
+  /** Each router's routed canary weight, with several (or a retired one); see Observations.gatewayWeights. */
+  gatewayWeights?: () =>
+    { router: string; canaryWeight?: number }[] | undefined;
 }
 
 /** The target's revision: its pod template plus the checksums of the configs it uses. */
@@ -88,6 +91,24 @@ function isLoading(
     lookup(store, objectKey.slice(0, at), objectKey.slice(at + 1)).state ===
     "loading"
   );
+}
+
+/**
+ * A Gateway API route named after the apex that the cache is still fetching whole (it was not used until
+ * now): writing before it arrives would take a user's route for absent and replace it.
+ */
+function routeBeingFetched(
+  canary: Canary,
+  spec: ResolvedSpec,
+  caches: Caches,
+): string | undefined {
+  if (!spec.routers.some((r) => r.startsWith("gatewayapi:"))) return undefined;
+  const store = spec.grpc ? caches.grpcRoutes : caches.httpRoutes;
+  if (!store) return undefined;
+  return lookup(store, canary.metadata.namespace, spec.apexName).state ===
+    "loading"
+    ? `${spec.grpc ? "GRPCRoute" : "HTTPRoute"} ${spec.apexName}`
+    : undefined;
 }
 
 export function observe(
@@ -146,6 +167,8 @@ export function observe(
         ],
       };
   }
+  const route = routeBeingFetched(canary, spec, caches);
+  if (route) return { ok: "pending", what: route };
   let selector: Selector;
   try {
     selector = selectorLabel(target, options.selectorLabels);
@@ -199,6 +222,7 @@ export function observe(
   const primary =
     primaryFound.state === "ready" ? primaryFound.object : undefined;
   const routed = options.routedCanaryWeight?.();
+  const gatewayWeights = options.gatewayWeights?.();
   const primaryReadiness = deploymentReadiness(
     primary,
     spec.primaryReadyThreshold,
@@ -227,6 +251,7 @@ export function observe(
           spec.provider === "kubernetes" ||
           (caches.routeTables !== undefined && caches.upstreams !== undefined),
         ...(routed !== undefined ? { routedCanaryWeight: routed } : {}),
+        ...(gatewayWeights ? { gatewayWeights } : {}),
       },
     },
   };

@@ -8,7 +8,8 @@ import { resolveCanarySpec, type ResolvedSpec } from "../api/resolve.ts";
 import { decide, wantsChecks } from "../analysis/decide.ts";
 import { wantedHooks } from "../analysis/hooks.ts";
 import type { DecideInput } from "../analysis/types.ts";
-import type { RouterName } from "../routers/registry.ts";
+import { multiRouter } from "../routers/multi.ts";
+import { isRouterName, type RouterName } from "../routers/names.ts";
 import { adoptForeignStatus, primaryRunsTarget } from "../workloads/adopt.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import {
@@ -60,6 +61,35 @@ export function createReconciler(
   };
 }
 
+/** The Canary's routers as one: each carries the same weights (spec.routers, a gateway migration). */
+const routerOf = (deps: ReconcilerDeps, spec: ResolvedSpec) =>
+  multiRouter(spec.routers.map((name) => deps.routerFor(name)));
+
+/** Routers the status lists that spec.routers no longer names: their routes go back to the primary. */
+const retiredRouters = (canary: Canary, spec: ResolvedSpec): RouterName[] =>
+  (canary.status?.gateways ?? [])
+    .map((g) => g.router)
+    .filter(
+      (r): r is RouterName => isRouterName(r) && !spec.routers.includes(r),
+    );
+
+/** What each router carries, when there are several (or one was just removed from spec.routers). */
+function gatewayWeights(
+  deps: ReconcilerDeps,
+  canary: Canary,
+  spec: ResolvedSpec,
+): { router: string; canaryWeight?: number }[] | undefined {
+  const retired = retiredRouters(canary, spec);
+  if (spec.routers.length < 2 && retired.length === 0) return undefined;
+  return [...spec.routers, ...retired].map((router) => {
+    const weight = deps.routerFor(router).routedCanaryWeight({ canary, spec });
+    return {
+      router,
+      ...(weight !== undefined ? { canaryWeight: weight } : {}),
+    };
+  });
+}
+
 function loadCanary(deps: ReconcilerDeps, key: string): Canary | undefined {
   const [namespace = "", name = ""] = key.split("/");
   return deps.caches.canaries.get(name, namespace);
@@ -94,9 +124,8 @@ async function reconcile(
     selectorLabels: deps.config.selectorLabels,
     configTracking: deps.config.enableConfigTracking,
     routedCanaryWeight: () =>
-      deps
-        .routerFor(spec.provider as RouterName)
-        .routedCanaryWeight({ canary, spec }),
+      routerOf(deps, spec).routedCanaryWeight({ canary, spec }),
+    gatewayWeights: () => gatewayWeights(deps, canary, spec),
   });
   if (observedResult.ok === "pending") {
     log.debug({ waitingFor: observedResult.what }, "waiting for the cache");
@@ -141,6 +170,15 @@ async function reconcile(
     log.debug({ action }, "carrying out action");
     await carryOut(action, ctx);
   }
+  // A router removed from spec.routers mid-run sends everything to the primary until it carries nothing
+  // (its objects stay, owned by the Canary); the one still named carries on undisturbed.
+  for (const router of retiredRouters(canary, spec))
+    await deps
+      .routerFor(router)
+      .setRoutes(
+        { canary, spec, status: next },
+        { primaryWeight: 100, canaryWeight: 0 },
+      );
   const later = decision.actions.filter((a) => timingOf(a) === "afterStatus");
   if (later.length > 0)
     deps.announcer.add(
@@ -306,7 +344,8 @@ function actionContext(
     caches: deps.caches,
     writer: deps.writer,
     ensure: ensureWith(deps.caches, deps.writer),
-    router: deps.routerFor(spec.provider as RouterName),
+    router: routerOf(deps, spec),
+    status: next,
     includeLabelPrefix: deps.config.includeLabelPrefix,
     deps,
     phase: next.phase ?? "Initializing",

@@ -3,15 +3,25 @@
 // upstreamRef) is known from the Canary alone; what the target mounts (ConfigMaps, Secrets) and which
 // Secrets its templates and alerts read is reported by each reconcile.
 import type { Canary } from "../api/canary.ts";
+import { isGatewayApi } from "../routers/names.ts";
 import { primaryName } from "../workloads/names.ts";
 
 export type UseKind =
-  "deployment" | "hpa" | "metricTemplate" | "upstream" | "configMap" | "secret";
+  | "deployment"
+  | "hpa"
+  | "metricTemplate"
+  | "upstream"
+  | "configMap"
+  | "secret"
+  | "route";
 
 const objectKey = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /** What the spec itself names, per kind. */
-export function namedBySpec(canary: Canary): Map<UseKind, string[]> {
+export function namedBySpec(
+  canary: Canary,
+  defaultProvider = "",
+): Map<UseKind, string[]> {
   const ns = canary.metadata.namespace;
   const spec = canary.spec;
   const target = spec?.targetRef?.name;
@@ -22,7 +32,13 @@ export function namedBySpec(canary: Canary): Map<UseKind, string[]> {
       ? [objectKey(m.templateRef.namespace ?? ns, m.templateRef.name)]
       : [],
   );
+  // A Gateway API route named after the apex Service may exist before the Canary (a user's): it is
+  // held whole and its changes wake the Canary, whoever owns it.
+  const routers = [spec?.provider ?? defaultProvider, ...(spec?.routers ?? [])];
+  const apex = spec?.service?.name ?? target;
+  const route = apex && routers.some(isGatewayApi) ? [objectKey(ns, apex)] : [];
   return new Map<UseKind, string[]>([
+    ["route", route],
     [
       "deployment",
       target ? [objectKey(ns, target), objectKey(ns, primaryName(target))] : [],
@@ -42,10 +58,18 @@ export class UseIndex {
   /** canary key -> kind -> object keys (what was last recorded) */
   private readonly byCanary = new Map<string, Map<UseKind, Set<string>>>();
   private readonly onChange: (kind: UseKind, objectKey: string) => void;
+  private readonly defaultProvider: string;
 
-  /** `onChange` hears of each object that became used or unused. */
-  constructor(onChange: (kind: UseKind, objectKey: string) => void) {
+  /**
+   * `onChange` hears of each object that became used or unused; `defaultProvider` (--mesh-provider) is
+   * the router of a Canary that names none.
+   */
+  constructor(
+    onChange: (kind: UseKind, objectKey: string) => void,
+    defaultProvider = "",
+  ) {
     this.onChange = onChange;
+    this.defaultProvider = defaultProvider;
   }
 
   /** Records what one Canary uses of one kind, replacing what it used before. */
@@ -77,7 +101,7 @@ export class UseIndex {
 
   /** The spec's own uses (called for every Canary event). */
   setFromSpec(canaryKey: string, canary: Canary): void {
-    for (const [kind, keys] of namedBySpec(canary))
+    for (const [kind, keys] of namedBySpec(canary, this.defaultProvider))
       this.set(canaryKey, kind, keys);
   }
 

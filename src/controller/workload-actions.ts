@@ -1,7 +1,7 @@
 // The workload side of the decision core's actions: the primary and its Services, HPA and config
 // copies, the target's replicas, and the revert on deletion. Each is idempotent (server-side apply,
 // absolute replicas), so a reconcile that dies halfway is safe to run again.
-import type { Canary } from "../api/canary.ts";
+import type { Canary, CanaryStatus } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import type { KubeObject } from "../kube/api.ts";
 import type { ObjectWriter } from "../kube/objects.ts";
@@ -26,6 +26,8 @@ export interface ExecuteContext {
   ensure: (objects: KubeObject[]) => Promise<void>;
   router: Router;
   includeLabelPrefix: readonly string[];
+  /** The status this reconcile writes: routes follow it (phase, revision, history). */
+  status: CanaryStatus;
 }
 
 /**

@@ -4,18 +4,19 @@
 import type { CheckResult } from "../api/canary.ts";
 import type { ResolvedMetric, ResolvedSpec } from "../api/resolve.ts";
 import { judge, judgeAgainstPrimary, rangeOf } from "../analysis/verdicts.ts";
-import { envoyClusterName } from "../routers/gloo.ts";
 import { formatDuration } from "../util/durations.ts";
 import type { MetricTemplateSpec } from "../api/templates.ts";
 import { errorMessage, SiskinError } from "../util/errors.ts";
 import { templateProvider } from "./registry.ts";
 import { renderTemplateQuery } from "./template.ts";
 import {
-  builtinQueries,
-  requestCountQueries,
+  builtinQuery as renderBuiltin,
+  namingsOf,
+  requestCountQuery,
   type BuiltinMetric,
+  type BuiltinTarget,
+  type GatewayApiFlavour,
 } from "./builtin.ts";
-import { render } from "./render.ts";
 import type { MetricProvider } from "./types.ts";
 
 /** Where MetricTemplates and Secrets come from (the informer caches in the operator). */
@@ -43,6 +44,8 @@ export interface CheckContext extends TemplateLookups {
   bounded?: <T>(provider: string, work: () => Promise<T>) => Promise<T>;
   /** Request counts by window, shared by the step's built-in checks (one query per window). */
   requestCounts?: Map<number, Promise<number | undefined>>;
+  /** Which Envoy-based gateway serves the Gateway API routers (--gateway-api-metrics; default kgateway). */
+  gatewayApiMetrics?: GatewayApiFlavour;
 }
 
 /** A metric's MetricTemplate and a provider built from it with the credentials of its Secret. */
@@ -123,24 +126,30 @@ function source(
   return { query, provider, providerKey: `${template.provider.type} ${where}` };
 }
 
-const clusterOf = (ctx: CheckContext, side: Side = "canary"): string =>
-  envoyClusterName(ctx.namespace, ctx.spec.apexName, side, ctx.spec.port);
+const targetOf = (ctx: CheckContext): BuiltinTarget => ({
+  namespace: ctx.namespace,
+  apex: ctx.spec.apexName,
+  port: ctx.spec.port,
+  grpc: ctx.spec.grpc,
+});
+
+const namings = (ctx: CheckContext) =>
+  namingsOf(ctx.spec.routers, ctx.gatewayApiMetrics ?? "kgateway");
 
 /** The canary's requests in the metric's window (no series: none). */
 function requestCount(
   metric: ResolvedMetric,
   ctx: CheckContext,
 ): { query: string; count: Promise<number | undefined> } {
-  const template =
-    requestCountQueries[ctx.spec.provider as keyof typeof requestCountQueries];
-  if (!template)
+  const query = requestCountQuery(
+    namings(ctx),
+    targetOf(ctx),
+    formatDuration(metric.intervalMs),
+  );
+  if (!query)
     throw new Error(
       `no request count query for provider ${ctx.spec.provider}; set minRequests: 0`,
     );
-  const query = render(template, {
-    cluster: clusterOf(ctx),
-    interval: formatDuration(metric.intervalMs),
-  });
   const counts = (ctx.requestCounts ??= new Map());
   let count = counts.get(metric.intervalMs);
   if (!count) {
@@ -158,17 +167,18 @@ function builtinQuery(
   ctx: CheckContext,
   side: Side,
 ): string {
-  const queries =
-    builtinQueries[ctx.spec.provider as keyof typeof builtinQueries];
-  const template = queries?.[metric.name as BuiltinMetric];
-  if (!template)
+  const query = renderBuiltin(
+    metric.name as BuiltinMetric,
+    namings(ctx),
+    targetOf(ctx),
+    side,
+    formatDuration(metric.intervalMs),
+  );
+  if (!query)
     throw new Error(
       `no built-in ${metric.name} query for provider ${ctx.spec.provider}; use a MetricTemplate`,
     );
-  return render(template, {
-    cluster: clusterOf(ctx, side),
-    interval: formatDuration(metric.intervalMs),
-  });
+  return query;
 }
 
 export async function runCheck(

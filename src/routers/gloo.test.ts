@@ -15,6 +15,7 @@ function routerWithCache() {
     },
     remove: async () => undefined,
     lookupUpstream: () => undefined,
+    lookupRoute: () => undefined,
     lookupRouteTable: (_ns, name) =>
       (stored.get(`RouteTable/${name}`) as { spec?: Record<string, unknown> })
         ?.spec,

@@ -17,14 +17,6 @@ export const upstreamName = (
   port: number,
 ): string => `${ns}-${apex}-${role}upstream-${port}`;
 
-/** Envoy names a Gloo upstream's cluster `<upstream>_<namespace>`; the built-in metrics filter on it. */
-export const envoyClusterName = (
-  ns: string,
-  apex: string,
-  role: "primary" | "canary",
-  port: number,
-): string => `${upstreamName(ns, apex, role, port)}_${ns}`;
-
 /** Upstream fields that say where endpoints come from; everything else in upstreamRef is copied. */
 const discoveryFields = new Set([
   "kube",

@@ -1,4 +1,4 @@
-import type { Canary } from "../api/canary.ts";
+import type { Canary, CanaryStatus } from "../api/canary.ts";
 import type { KubeObject } from "../kube/api.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 
@@ -13,7 +13,8 @@ export interface Weights {
 export interface RouterContext {
   canary: Canary;
   spec: ResolvedSpec;
-  signal?: AbortSignal;
+  /** The status this reconcile writes (phase, revision, history), when routes follow a decision. */
+  status?: CanaryStatus;
 }
 
 /** One per traffic provider. Every method is idempotent and safe to repeat after a crash. */
@@ -42,6 +43,12 @@ export interface RouterDeps {
   ): Record<string, unknown> | undefined;
   /** A RouteTable's spec from the cache (undefined when Gloo's objects are not watched). */
   lookupRouteTable(
+    namespace: string,
+    name: string,
+  ): Record<string, unknown> | undefined;
+  /** A Gateway API route (HTTPRoute, GRPCRoute) as the cache holds it, whole (undefined: none or not watched). */
+  lookupRoute(
+    kind: "HTTPRoute" | "GRPCRoute",
     namespace: string,
     name: string,
   ): Record<string, unknown> | undefined;

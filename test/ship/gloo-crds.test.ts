@@ -42,6 +42,7 @@ async function routerObjects(): Promise<KubeObject[]> {
     remove: async () => undefined,
     lookupUpstream: () => settingsUpstream(7).spec,
     lookupRouteTable: () => undefined,
+    lookupRoute: () => undefined,
   });
   const abTest: Parameters<typeof podinfoCanary>[1] = {
     iterations: 3,

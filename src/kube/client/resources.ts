@@ -59,6 +59,26 @@ export const resourceTypes = {
     "v1",
     "virtualservices",
   ),
+  "gateway.networking.k8s.io/v1/HTTPRoute": r(
+    "gateway.networking.k8s.io",
+    "v1",
+    "httproutes",
+  ),
+  "gateway.networking.k8s.io/v1beta1/HTTPRoute": r(
+    "gateway.networking.k8s.io",
+    "v1beta1",
+    "httproutes",
+  ),
+  "gateway.networking.k8s.io/v1/GRPCRoute": r(
+    "gateway.networking.k8s.io",
+    "v1",
+    "grpcroutes",
+  ),
+  "gateway.networking.k8s.io/v1/Gateway": r(
+    "gateway.networking.k8s.io",
+    "v1",
+    "gateways",
+  ),
   "apiextensions.k8s.io/v1/CustomResourceDefinition": r(
     "apiextensions.k8s.io",
     "v1",
