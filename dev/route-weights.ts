@@ -27,3 +27,28 @@ export function routeWeights(table: RouteTableLike): [number, number] {
     )?.weight ?? 0;
   return [weightOf("primary"), weightOf("canary")];
 }
+
+export interface GatewayRouteLike {
+  spec?: {
+    rules?: {
+      name?: string;
+      backendRefs?: { name?: string; weight?: number }[];
+    }[];
+  };
+}
+
+/**
+ * [primary, canary] weights of an HTTPRoute's or GRPCRoute's weighted rule (Siskin's siskin-weighted,
+ * or Flagger's: the rule with both backends), found by the -primary and -canary Service names.
+ */
+export function gatewayRouteWeights(route: GatewayRouteLike): [number, number] {
+  const rules = route.spec?.rules ?? [];
+  const two = (r: (typeof rules)[number]) =>
+    (r.backendRefs ?? []).filter((b) => /-(primary|canary)$/.test(b.name ?? ""))
+      .length === 2;
+  const rule =
+    rules.find((r) => r.name === "siskin-weighted") ?? rules.filter(two).at(-1);
+  const weightOf = (role: string) =>
+    rule?.backendRefs?.find((b) => b.name?.endsWith(`-${role}`))?.weight ?? 0;
+  return [weightOf("primary"), weightOf("canary")];
+}

@@ -28,6 +28,8 @@ export interface AuditEvent<T = unknown> {
 export interface AuditLog {
   /** kube-apiserver flags; pass them as StartOptions.apiserverArgs. */
   apiserverArgs: string[];
+  /** The log file (another process reads it with readAuditLog). */
+  path: string;
   /** Completed requests recorded so far, in the order the API server finished them. */
   events<T>(): AuditEvent<T>[];
 }
@@ -64,6 +66,14 @@ export function auditLog(rules: AuditRule[]): AuditLog {
       "--audit-log-mode=blocking",
       "--audit-log-format=json",
     ],
+    ...readAuditLog(path),
+  };
+}
+
+/** An audit log written by another process (the test cluster's, whose path its state records). */
+export function readAuditLog(path: string): Omit<AuditLog, "apiserverArgs"> {
+  return {
+    path,
     events<T>() {
       if (!existsSync(path)) return [];
       return readFileSync(path, "utf8")
@@ -82,7 +92,9 @@ export function auditLog(rules: AuditRule[]): AuditLog {
 }
 
 /** The objects stored by successful writes, in order. */
-export function storedByWrites<T>(log: AuditLog): { object: T; at: number }[] {
+export function storedByWrites<T>(
+  log: Pick<AuditLog, "events">,
+): { object: T; at: number }[] {
   return log
     .events<T>()
     .filter(

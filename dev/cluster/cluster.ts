@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import {
   existsSync,
@@ -77,17 +77,28 @@ export interface StartOptions {
 }
 
 /**
- * Siskin's CRDs, and Gloo's: the schemas written in dev/crds/gloo.ts, or the real ones from
- * CLUSTER_GLOO_CRDS_DIR when it is set (to try a change against Gloo's own CRDs by hand). Tests and CI
- * run with ours, as a fresh clone does; test/ship/gloo-crds.test.ts compares them with the real ones
- * (GLOO_CRDS_DIR).
+ * Siskin's CRDs, Gateway API's standard channel (from its Go module, scripts/gateway-api-crds.sh), and
+ * Gloo's: the schemas written in dev/crds/gloo.ts, or the real ones from CLUSTER_GLOO_CRDS_DIR when it
+ * is set (to try a change against Gloo's own CRDs by hand). Tests and CI run with ours, as a fresh
+ * clone does; test/ship/gloo-crds.test.ts compares them with the real ones (GLOO_CRDS_DIR).
  */
 export function defaultCrds(): V1CustomResourceDefinition[] {
   const own = readCrds(join(repoRoot, "crds"));
   const dir = process.env.CLUSTER_GLOO_CRDS_DIR;
-  if (!dir)
-    return [...(glooCrds() as unknown as V1CustomResourceDefinition[]), ...own];
-  return [...realGlooCrds(dir, "CLUSTER_GLOO_CRDS_DIR"), ...own];
+  const gloo = dir
+    ? realGlooCrds(dir, "CLUSTER_GLOO_CRDS_DIR")
+    : (glooCrds() as unknown as V1CustomResourceDefinition[]);
+  return [...gloo, ...gatewayApiCrds(), ...own];
+}
+
+/** Gateway API's standard-channel CRDs (GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant). */
+export function gatewayApiCrds(): V1CustomResourceDefinition[] {
+  const dir = execFileSync(
+    "bash",
+    [join(repoRoot, "scripts/gateway-api-crds.sh")],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  ).trim();
+  return readCrds(dir);
 }
 
 /** Gloo's own CRD files from a folder named by an environment variable. */

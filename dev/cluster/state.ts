@@ -16,6 +16,8 @@ export interface ClusterState {
   caFile: string;
   components: { name: string; pid: number; logPath: string }[];
   startSeconds: number;
+  /** The API server's audit log, when it was started with one (the test cluster records router writes). */
+  auditLogPath?: string;
 }
 
 /** Works from any process: checks the recorded pids, so a test fails naming a dead component. */

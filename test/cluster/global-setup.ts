@@ -2,6 +2,7 @@
 // test files (each test works in a namespace of its own, see test/support/namespace.ts).
 import type { TestProject } from "vitest/node";
 import { signalGroup } from "../../dev/cluster/process.ts";
+import { auditLog } from "../../dev/cluster/audit.ts";
 import { startCluster, type ClusterState } from "../../dev/cluster/cluster.ts";
 
 declare module "vitest" {
@@ -15,7 +16,27 @@ export default async function setup(
 ): Promise<() => Promise<void>> {
   const log = (message: string): void =>
     void process.stderr.write(`[cluster] ${message}\n`);
-  const cluster = await startCluster({ log });
+  // Every write of a router's objects is recorded (who wrote what, in order), so tests can check the
+  // sequence of weights each gateway carried, which a watch cannot promise.
+  const audit = auditLog(
+    [
+      "gateway.solo.io/routetables",
+      "gateway.networking.k8s.io/httproutes",
+      "gateway.networking.k8s.io/grpcroutes",
+    ].map((resource) => {
+      const [group = "", plural = ""] = resource.split("/");
+      return {
+        level: "RequestResponse" as const,
+        verbs: ["create", "update", "patch"],
+        resources: { group, resources: [plural] },
+      };
+    }),
+  );
+  const cluster = await startCluster({
+    log,
+    apiserverArgs: audit.apiserverArgs,
+  });
+  cluster.state.auditLogPath = audit.path;
   // If vitest dies without running teardown, do not leave a control plane behind.
   const killAll = (): void =>
     cluster.components.forEach(

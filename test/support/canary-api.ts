@@ -1,5 +1,10 @@
 // Reading what users would see: the Canary's status, the RouteTable's weights, Deployments, events.
-import { routeWeights, type RouteTableLike } from "../../dev/route-weights.ts";
+import {
+  gatewayRouteWeights,
+  routeWeights,
+  type GatewayRouteLike,
+  type RouteTableLike,
+} from "../../dev/route-weights.ts";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -159,17 +164,34 @@ export class CanaryApi {
   }
 }
 
-/** Watches the RouteTable and records each distinct canary weight it goes through, in order. */
+/** Where a router's weights live: a Gloo RouteTable, or a Gateway API HTTPRoute or GRPCRoute. */
+export type RouteKind = "RouteTable" | "HTTPRoute" | "GRPCRoute";
+
+const routePaths: Record<RouteKind, string> = {
+  RouteTable: "/apis/gateway.solo.io/v1/namespaces/NS/routetables",
+  HTTPRoute: "/apis/gateway.networking.k8s.io/v1/namespaces/NS/httproutes",
+  GRPCRoute: "/apis/gateway.networking.k8s.io/v1/namespaces/NS/grpcroutes",
+};
+
+/** Watches the router's object and records each distinct canary weight it goes through, in order. */
 export class WeightRecorder {
   readonly seen: number[] = [];
   private request: { abort(): void } | undefined;
+  private readonly kind: RouteKind;
+
+  constructor(kind: RouteKind = "RouteTable") {
+    this.kind = kind;
+  }
 
   async start(api: CanaryApi, name = "podinfo"): Promise<void> {
     this.request = await new Watch(api.kc).watch(
-      `/apis/gateway.solo.io/v1/namespaces/${api.namespace}/routetables`,
+      routePaths[this.kind].replace("NS", api.namespace),
       { fieldSelector: `metadata.name=${name}` },
-      (_type: string, table: RouteTableLike) => {
-        const w = routeWeights(table);
+      (_type: string, object: RouteTableLike & GatewayRouteLike) => {
+        const w =
+          this.kind === "RouteTable"
+            ? routeWeights(object)
+            : gatewayRouteWeights(object);
         if (this.seen[this.seen.length - 1] !== w[1]) this.seen.push(w[1]);
         if (w[0] + w[1] !== 100) this.seen.push(Number.NaN); // never a split that does not add up
       },
