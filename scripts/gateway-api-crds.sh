@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Prints a folder holding Gateway API's standard-channel CRDs (GatewayClass, Gateway, HTTPRoute,
-# GRPCRoute, ReferenceGrant), as the sigs.k8s.io/gateway-api Go module publishes them, taken from the
+# GRPCRoute, ReferenceGrant, BackendTLSPolicy, which Traefik watches), as the sigs.k8s.io/gateway-api Go module publishes them, taken from the
 # module downloaded through the Go module proxy and cached by version under
 # ${SISKIN_CACHE_DIR:-~/.cache/siskin}. The local cluster installs them; nothing is copied into the
 # repository.
 set -euo pipefail
 version="v1.4.1" # the Gateway API release Traefik v3.6 implements
 cache_root="${SISKIN_CACHE_DIR:-$HOME/.cache/siskin}"
-dir="$cache_root/gateway-api-crds-$version"
-kinds=(gatewayclasses gateways httproutes grpcroutes referencegrants)
+kinds=(gatewayclasses gateways httproutes grpcroutes referencegrants backendtlspolicies)
+dir="$cache_root/gateway-api-crds-$version-${#kinds[@]}"
 if [ ! -f "$dir/.complete" ]; then
   command -v go >/dev/null || { echo "gateway-api-crds.sh: Go is needed to fetch sigs.k8s.io/gateway-api@$version" >&2; exit 1; }
   mkdir -p "$cache_root"

@@ -69,6 +69,11 @@ export interface StartOptions {
   binDir?: string;
   /** CRDs to install on start; default defaultCrds(). */
   crds?: V1CustomResourceDefinition[];
+  /**
+   * The Services' address range (default 10.96.0.0/16). A loopback range (127.96.0.0/16) lets a real
+   * gateway reach Services by their ClusterIP on this machine, where the simulators listen.
+   */
+  serviceCidr?: string;
   /** Extra kube-apiserver flags (for example an audit policy while investigating who writes what). */
   apiserverArgs?: string[];
   /** Called as each component's process starts (tests use it to inject failures). */
@@ -227,6 +232,7 @@ export async function startCluster(
       scheduler,
       kwok,
     } as ClusterLayout["ports"],
+    ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
   };
   const token = randomBytes(24).toString("hex");
   await writePki(layout);

@@ -12,6 +12,8 @@ export interface ClusterLayout {
     scheduler: number;
     kwok: number;
   };
+  /** The Services' address range; serviceClusterIpRange by default. */
+  serviceCidr?: string;
 }
 
 export const pkiDir = (layout: ClusterLayout): string =>
@@ -94,7 +96,7 @@ export function apiserverSpec(
       "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
       `--service-account-key-file=${join(pki, "sa.key")}`,
       `--service-account-signing-key-file=${join(pki, "sa.key")}`,
-      `--service-cluster-ip-range=${serviceClusterIpRange}`,
+      `--service-cluster-ip-range=${layout.serviceCidr ?? serviceClusterIpRange}`,
       "--allow-privileged=true",
       // The default reconciler would publish 127.0.0.1 as the kubernetes Service endpoint, which
       // validation rejects as loopback; nothing in the tests dials that Service anyway.
@@ -132,7 +134,7 @@ export function controllerManagerSpec(layout: ClusterLayout): ComponentSpec {
       `--cert-dir=${join(layout.dir, "controller-manager-certs")}`,
       `--root-ca-file=${join(pkiDir(layout), "ca.crt")}`,
       `--service-account-private-key-file=${join(pkiDir(layout), "sa.key")}`,
-      `--service-cluster-ip-range=${serviceClusterIpRange}`,
+      `--service-cluster-ip-range=${layout.serviceCidr ?? serviceClusterIpRange}`,
       `--cluster-cidr=${podCidr}`,
       "--use-service-account-credentials=false",
       // Faster garbage collection and ReplicaSet turnover than production defaults, same behaviour;
