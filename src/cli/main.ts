@@ -18,6 +18,7 @@ import {
   type Session,
   type WaitFor,
 } from "./commands.ts";
+import { convertGateway, describeConversion } from "./convert-gateway.ts";
 import { canaryRef } from "./follow.ts";
 import { exportRun, replayCommand } from "./replay.ts";
 import {
@@ -37,6 +38,9 @@ const usage = `kubectl siskin COMMAND [NAME] [flags]
   pause NAME | resume NAME      hold the run where it is (survives GitOps syncs) / go on
   wait NAME --for promoted|failed|phase=X [--timeout 10m]
   export NAME [--run previous]  a recorded run (spec + status.history) as JSON, for replay
+  convert-gateway NAME [--gateway NS/NAME] [--gateway-class CLASS]
+                                print what moves NAME from Gloo Edge to Gateway API (kgateway): the
+                                Canary change, the HTTPRoute Siskin will write, a Gateway; applies nothing
   replay FILE [--set a.b=v]...  the decision core over a recorded run, no cluster: each step's decision,
                                 where it differs from the recording, the outcome (exit 0 promoted,
                                 1 failed, 2 undecided)
@@ -61,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: "string" },
       set: { type: "string", multiple: true, default: [] },
       run: { type: "string" },
+      gateway: { type: "string" },
+      "gateway-class": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -97,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 type Values = {
+  gateway?: string;
+  "gateway-class"?: string;
   "all-namespaces": boolean;
   output?: string;
   watch: boolean;
@@ -144,6 +152,8 @@ async function run(
     return 0;
   }
   if (command === "status") return status(session, needName(), values.watch);
+  if (command === "convert-gateway")
+    return convertGatewayCommand(session, needName(), values);
   if (command === "wait") {
     const wanted = parseWaitFor(values.for);
     return waitFor(session, needName(), wanted, timeoutMs("10m"));
@@ -253,6 +263,41 @@ async function status(
     stop.signal,
   );
   await printing;
+  return 0;
+}
+
+async function convertGatewayCommand(
+  session: Session,
+  name: string,
+  values: Values,
+): Promise<number> {
+  const [gatewayNamespace = "kgateway-system", gatewayName = "http"] = (
+    values.gateway ?? "kgateway-system/http"
+  ).split("/");
+  const canary = await session.api.get<Canary>(
+    canaryRef(session.namespace, name),
+  );
+  // Every VirtualService the user may read; the one delegating to this Canary's RouteTable is used.
+  const virtualServices = await session.api
+    .list<Parameters<typeof convertGateway>[0]["virtualServices"][number]>({
+      apiVersion: "gateway.solo.io/v1",
+      kind: "VirtualService",
+    })
+    .then(
+      (l) => l.items,
+      // Without Gloo's CRDs, or without leave to list them, there is nothing to carry over.
+      () => [],
+    );
+  const converted = await convertGateway({
+    canary,
+    virtualServices,
+    gateway: {
+      name: gatewayName,
+      namespace: gatewayNamespace,
+      className: values["gateway-class"] ?? "kgateway",
+    },
+  });
+  session.print(describeConversion(canary, converted));
   return 0;
 }
 

@@ -64,6 +64,10 @@ export function statusBlock(canary: Canary, now: Date): string {
     `${canary.metadata.namespace}/${canary.metadata.name}: ${s.phase ?? "not initialized"}, canary weight ${s.canaryWeight ?? 0}%, failed checks ${s.failedChecks ?? 0}/${analysis.threshold ?? "-"}`,
   ];
   if (s.pausedBy) lines.push(`  paused by ${s.pausedBy}`);
+  for (const g of s.gateways ?? [])
+    lines.push(
+      `  gateway ${g.router}: canary weight ${g.canaryWeight !== undefined ? `${g.canaryWeight}%` : "unknown"}${(canary.spec.routers ?? []).includes(g.router) ? "" : " (removed from spec.routers; back to the primary)"}`,
+    );
   if (s.message) lines.push(`  ${s.message}`);
   for (const c of s.lastChecks ?? [])
     lines.push(

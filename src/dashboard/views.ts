@@ -27,6 +27,8 @@ export interface CanarySummary {
   /** When the Canary entered its phase. */
   phaseSince?: string;
   message?: string;
+  /** With several routers: the canary weight each gateway carries. */
+  gateways?: { router: string; canaryWeight?: number }[];
 }
 
 export interface TimelineEntry {
@@ -81,6 +83,7 @@ export function summaryOf(canary: Canary): CanarySummary {
     })),
     ...(phaseSince(s) ? { phaseSince: phaseSince(s) } : {}),
     ...(s.message ? { message: s.message } : {}),
+    ...(s.gateways?.length ? { gateways: s.gateways } : {}),
   };
 }
 

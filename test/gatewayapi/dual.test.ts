@@ -4,6 +4,7 @@
 // router added mid-run (and the operator killed right after) starts at the run's weight and moves
 // nothing on the other; a step is judged on the canary's traffic through both gateways summed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CustomObjectsApi } from "@kubernetes/client-node";
 import { readAuditLog, storedByWrites } from "../../dev/cluster/audit.ts";
 import {
   gatewayRouteWeights,
@@ -25,6 +26,7 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
+import { kubectlSiskin } from "../support/cli.ts";
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
 
 const healthy = { rps: 50, errorRate: 0, latencyMs: 20 };
@@ -36,10 +38,6 @@ let operator: OperatorProcess;
 const gloo = (role: string) =>
   `${ns.name}-podinfo-${role}upstream-9898_${ns.name}`;
 const kgateway = (role: string) => `kube_${ns.name}_podinfo-${role}_9898`;
-const gatewayApi = () => ({
-  hosts: ["podinfo.example.com"],
-  gatewayRefs: [{ name: "public", namespace: ns.name }],
-});
 
 type Stored = {
   metadata?: { namespace?: string; name?: string };
@@ -118,16 +116,64 @@ describe("two gateways at once", () => {
       interval: "3s",
     });
     await api.createCanary(canary);
+    // The team's Gloo VirtualService, delegating to the RouteTable Siskin writes.
+    await kubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .createNamespacedCustomObject({
+        group: "gateway.solo.io",
+        version: "v1",
+        namespace: ns.name,
+        plural: "virtualservices",
+        body: {
+          apiVersion: "gateway.solo.io/v1",
+          kind: "VirtualService",
+          metadata: { name: "podinfo", namespace: ns.name },
+          spec: {
+            virtualHost: {
+              domains: ["podinfo.example.com"],
+              routes: [
+                {
+                  matchers: [{ prefix: "/" }],
+                  delegateAction: {
+                    ref: { name: "podinfo", namespace: ns.name },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      });
     await waitForPhase("Initialized");
     await api.setImage("podinfo", podinfoImage("6.0.1"));
     await eventually(async () => (await api.status()).canaryWeight === 20, {
       what: "weight 20",
     });
-    // The team starts the cut-over: kgateway is added beside Gloo, in the middle of the run.
-    await patchCanarySpec(kubeConfig(), ns.name, "podinfo", {
-      routers: ["gloo", "gatewayapi:v1"],
-      service: { ...canary.spec.service, ...gatewayApi() },
+    // The team starts the cut-over in the middle of the run, with the change convert-gateway prints
+    // (from the VirtualService delegating to the RouteTable): kgateway is added beside Gloo.
+    const converted = await kubectlSiskin(
+      ns.name,
+      "convert-gateway",
+      "podinfo",
+      `--gateway=${ns.name}/public`,
+    );
+    expect(converted.code, converted.out).toBe(0);
+    const patch = /--type merge -p '(.*)'$/m.exec(converted.out)?.[1];
+    expect(JSON.parse(patch ?? "{}")).toEqual({
+      spec: {
+        provider: "gloo",
+        routers: ["gloo", "gatewayapi:v1"],
+        service: {
+          gatewayRefs: [{ name: "public", namespace: ns.name }],
+          hosts: ["podinfo.example.com"],
+        },
+      },
     });
+    await patchCanarySpec(
+      kubeConfig(),
+      ns.name,
+      "podinfo",
+      (JSON.parse(patch ?? "{}") as { spec: Record<string, unknown> }).spec,
+    );
     await eventually(async () => (await api.status()).gateways?.length === 2, {
       what: "both gateways in status",
     });

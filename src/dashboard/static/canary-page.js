@@ -183,6 +183,17 @@ function header(detail) {
     ),
     h("div", { "data-since": detail.phaseSince ?? "" }, age(detail.phaseSince)),
     h("div", {}, chips(detail.lastChecks)),
+    ...(detail.gateways ?? []).map((g) =>
+      h(
+        "div",
+        { class: "gateway", "data-router": g.router },
+        `Gateway ${g.router}: `,
+        g.canaryWeight === undefined
+          ? "unknown"
+          : weightBar(g.canaryWeight, detail.maxWeight),
+        g.canaryWeight === undefined ? "" : ` ${g.canaryWeight}%`,
+      ),
+    ),
   );
 }
 
