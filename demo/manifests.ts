@@ -11,8 +11,17 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 export interface Addresses {
   loadtester: string;
   canaryService: string;
-  gateway: string;
+  /** The Gloo gateway-proxy stand-in (gloo, both). */
+  gateway?: string;
+  /** The Gateway API gateway stand-in (gatewayapi, both). */
+  gatewayApi?: string;
 }
+
+/**
+ * Which gateway the story runs through: Gloo Edge (the seed's), Gateway API (kgateway), or both at once
+ * (a cut-over: the Canary drives both, half of the load arrives through each).
+ */
+export type GatewayMode = "gloo" | "gatewayapi" | "both";
 
 export interface Timing {
   /** analysis.interval (the example says 10s). */
@@ -21,12 +30,62 @@ export interface Timing {
   metricInterval: string;
 }
 
-const replacements = (a: Addresses): [string, string][] => [
-  ["hey -z 2m -q 5 -c 2", "hey -z 2m -q 20 -c 2"],
+const replacements = (a: Addresses, mode: GatewayMode): [string, string][] => [
+  // Both gateways: each gets half of the load (two load tests), so the sum is the same.
+  ["hey -z 2m -q 5 -c 2", `hey -z 2m -q ${mode === "both" ? 10 : 20} -c 2`],
   ["http://flagger-loadtester.test", a.loadtester],
   ["http://podinfo-canary:9898", a.canaryService],
-  ["http://gateway-proxy.gloo-system", a.gateway],
+  ["http://gateway-proxy.gloo-system", a.gateway ?? ""],
+  ["http://http.kgateway-system:8080", a.gatewayApi ?? ""],
 ];
+
+const files: Record<GatewayMode, string[]> = {
+  gloo: [
+    "podinfo/deployment.yaml",
+    "podinfo/virtualservice.yaml",
+    "podinfo/canary.yaml",
+  ],
+  gatewayapi: [
+    "podinfo/deployment.yaml",
+    "gateway-api/gateway.yaml",
+    "gateway-api/canary.yaml",
+  ],
+  both: [
+    "podinfo/deployment.yaml",
+    "podinfo/virtualservice.yaml",
+    "gateway-api/gateway.yaml",
+    "gateway-api/canary.yaml",
+  ],
+};
+
+type CanaryObject = KubernetesObject & {
+  spec?: {
+    provider?: string;
+    routers?: string[];
+    analysis?: {
+      interval?: string;
+      metrics?: Record<string, unknown>[];
+      webhooks?: { name: string; metadata?: Record<string, string> }[];
+    };
+  };
+};
+
+/** Both gateways: Gloo stays the provider, kgateway is added, and a second load test goes through Gloo. */
+function driveBoth(canary: CanaryObject, a: Addresses): void {
+  const spec = canary.spec ?? {};
+  spec.provider = "gloo";
+  spec.routers = ["gloo", "gatewayapi:v1"];
+  const load = spec.analysis?.webhooks?.find((h) => h.name === "load-test");
+  if (load?.metadata?.cmd && a.gatewayApi && a.gateway)
+    spec.analysis?.webhooks?.push({
+      ...load,
+      name: "load-test-gloo",
+      metadata: {
+        ...load.metadata,
+        cmd: load.metadata.cmd.replace(a.gatewayApi, a.gateway),
+      },
+    });
+}
 
 /**
  * The demo judges the canary against the primary (compareTo: primary) instead of the example's absolute
@@ -51,22 +110,17 @@ export function loadExamples(
   repoRoot: string,
   a: Addresses,
   t: Timing,
+  mode: GatewayMode = "gloo",
 ): KubernetesObject[] {
-  const files = ["deployment.yaml", "virtualservice.yaml", "canary.yaml"];
   const objects: KubernetesObject[] = [];
-  for (const file of files) {
-    let text = readFileSync(join(repoRoot, "examples/podinfo", file), "utf8");
-    for (const [from, to] of replacements(a)) text = text.replaceAll(from, to);
+  for (const file of files[mode]) {
+    let text = readFileSync(join(repoRoot, "examples", file), "utf8");
+    for (const [from, to] of replacements(a, mode))
+      text = text.replaceAll(from, to);
     for (const doc of parseAllDocuments(text)) {
-      const object = doc.toJS() as KubernetesObject & {
-        spec?: {
-          analysis?: {
-            interval?: string;
-            metrics?: Record<string, unknown>[];
-          };
-        };
-      };
+      const object = doc.toJS() as CanaryObject;
       if (!object) continue;
+      if (object.kind === "Canary" && mode === "both") driveBoth(object, a);
       const analysis =
         object.kind === "Canary" ? object.spec?.analysis : undefined;
       if (analysis) {

@@ -3,8 +3,12 @@
 // metric values the operator judged against the gateway's traffic and Prometheus.
 import { pino } from "pino";
 import type { Canary, CheckResult } from "../src/api/canary.ts";
-import { routeWeights, type RouteTableLike } from "../dev/route-weights.ts";
-import type { GatewaySimulator } from "../dev/sim/gateway.ts";
+import {
+  gatewayRouteWeights,
+  routeWeights,
+  type GatewayRouteLike,
+  type RouteTableLike,
+} from "../dev/route-weights.ts";
 import { KubeClient } from "../src/kube/client/http.ts";
 import { loadClusterAccess } from "../src/kube/client/kubeconfig.ts";
 import { Reflector, type StoredObject } from "../src/kube/reflector.ts";
@@ -30,10 +34,18 @@ export interface CheckRecord {
   prometheusSuccessRate?: number;
 }
 
+/** What the demo's gateway simulators count: requests and errors per Envoy cluster. */
+export interface CountingGateway {
+  totals(): Record<string, { total: number; errors: number }>;
+}
+
 interface Snapshot {
   at: number;
-  totals: ReturnType<GatewaySimulator["totals"]>;
+  totals: ReturnType<CountingGateway["totals"]>;
 }
+
+/** Where the demo reads the weights: Gloo's RouteTable, Gateway API's HTTPRoute, or both. */
+export type RouteSource = "RouteTable" | "HTTPRoute";
 
 export class Observer {
   readonly steps: StepRecord[] = [];
@@ -50,6 +62,8 @@ export class Observer {
   private readonly snapshots: Snapshot[] = [];
   private stepStart: Snapshot | undefined;
   private stepWeight = 0;
+  /** The canary weight each route object carries, as last seen. */
+  private readonly routed = new Map<RouteSource, number>();
   private lastStepTime = "";
   private status: Canary["status"] = {};
   private timer: NodeJS.Timeout | undefined;
@@ -60,10 +74,12 @@ export class Observer {
     /** Path of the cluster's kubeconfig. */
     kubeconfig: string;
     namespace: string;
-    gateway: GatewaySimulator;
+    gateway: CountingGateway;
     prometheus: string;
-    canaryCluster: string;
-    primaryCluster: string;
+    /** The Envoy clusters of the canary and of the primary, one per gateway (summed). */
+    canaryClusters: string[];
+    primaryClusters: string[];
+    routes: RouteSource[];
     metricWindowMs: number;
     print: (line: string) => void;
   };
@@ -95,12 +111,23 @@ export class Observer {
       this.reflectors.push(reflector);
       return reflector.start();
     };
+    const paths: Record<RouteSource, string> = {
+      RouteTable: `/apis/gateway.solo.io/v1/namespaces/${ns}/routetables`,
+      HTTPRoute: `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes`,
+    };
     await Promise.all([
       watch(`/apis/flagger.app/v1beta1/namespaces/${ns}/canaries`, (c) =>
         this.onCanary(c as unknown as Canary),
       ),
-      watch(`/apis/gateway.solo.io/v1/namespaces/${ns}/routetables`, (rt) =>
-        this.onRouteTable(rt as unknown as RouteTableLike),
+      ...this.o.routes.map((source) =>
+        watch(paths[source], (route) =>
+          this.onRoute(
+            source,
+            source === "RouteTable"
+              ? routeWeights(route as unknown as RouteTableLike)[1]
+              : gatewayRouteWeights(route as unknown as GatewayRouteLike)[1],
+          ),
+        ),
       ),
     ]);
   }
@@ -117,12 +144,9 @@ export class Observer {
     const start = this.runStart;
     if (!start) return;
     const end = this.snapshot();
-    const c = this.o.canaryCluster;
     this.runs[this.run] = {
-      canaryRequests:
-        (end.totals[c]?.total ?? 0) - (start.totals[c]?.total ?? 0),
-      canaryErrors:
-        (end.totals[c]?.errors ?? 0) - (start.totals[c]?.errors ?? 0),
+      canaryRequests: sum(this.o.canaryClusters, end, start, "total"),
+      canaryErrors: sum(this.o.canaryClusters, end, start, "errors"),
     };
     this.runStart = undefined;
   }
@@ -131,9 +155,9 @@ export class Observer {
     return this.status?.phase;
   }
 
-  /** The canary's weight in the RouteTable, as last seen. */
+  /** The canary's weight in the routes, as last seen (the largest, when there are two gateways). */
   get routedWeight(): number {
-    return this.stepWeight;
+    return Math.max(0, ...this.routed.values());
   }
 
   get message(): string {
@@ -159,8 +183,21 @@ export class Observer {
     return s;
   }
 
-  private onRouteTable(rt: RouteTableLike): void {
-    const canary = routeWeights(rt)[1];
+  private onRoute(source: RouteSource, canary: number): void {
+    const before = this.routed.get(source);
+    this.routed.set(source, canary);
+    // Two gateways: say what each carries once they both have moved (read from their own objects).
+    const all = [...this.routed.values()];
+    if (
+      this.o.routes.length > 1 &&
+      before !== canary &&
+      all.length === this.o.routes.length &&
+      all.every((w) => w === canary)
+    )
+      this.o.print(
+        `${this.elapsed()}    both gateways carry ${canary}%: ${[...this.routed.entries()].map(([s, w]) => `${s === "RouteTable" ? "Gloo RouteTable" : "kgateway HTTPRoute"} ${w}%`).join(", ")}`,
+      );
+    // A step starts when the first gateway moves; the second follows within the same reconcile.
     if (canary === this.stepWeight && this.stepStart) return;
     this.closeStep();
     this.stepWeight = canary;
@@ -172,14 +209,12 @@ export class Observer {
     const start = this.stepStart;
     if (!start) return;
     const end = this.snapshot();
-    const diff = (cluster: string) =>
-      (end.totals[cluster]?.total ?? 0) - (start.totals[cluster]?.total ?? 0);
     this.steps.push({
       run: this.run,
       canaryWeight: this.stepWeight,
       seconds: (end.at - start.at) / 1000,
-      primary: diff(this.o.primaryCluster),
-      canary: diff(this.o.canaryCluster),
+      primary: sum(this.o.primaryClusters, end, start, "total"),
+      canary: sum(this.o.canaryClusters, end, start, "total"),
     });
     this.stepStart = undefined;
   }
@@ -225,9 +260,8 @@ export class Observer {
         .reverse()
         .find((s) => s.at <= at - this.o.metricWindowMs) ?? this.snapshots[0];
     const to = this.snapshot();
-    const c = this.o.canaryCluster;
-    const total = (to.totals[c]?.total ?? 0) - (from?.totals[c]?.total ?? 0);
-    const errors = (to.totals[c]?.errors ?? 0) - (from?.totals[c]?.errors ?? 0);
+    const total = from ? sum(this.o.canaryClusters, to, from, "total") : 0;
+    const errors = from ? sum(this.o.canaryClusters, to, from, "errors") : 0;
     if (total > 0) record.gatewaySuccessRate = ((total - errors) / total) * 100;
     const query = record.checks.find(
       (k) => k.metric === "request-success-rate",
@@ -246,4 +280,17 @@ export class Observer {
     }
     this.checks.push(record);
   }
+}
+
+/** Requests (or errors) counted for some clusters between two snapshots. */
+function sum(
+  clusters: string[],
+  end: Snapshot,
+  start: Snapshot,
+  what: "total" | "errors",
+): number {
+  return clusters.reduce(
+    (n, c) => n + (end.totals[c]?.[what] ?? 0) - (start.totals[c]?.[what] ?? 0),
+    0,
+  );
 }

@@ -1,7 +1,11 @@
 // The demo's summary: what happened to each release, how the traffic split compared with the weights
 // at each step, whether Prometheus holds exactly the gateway's counts, and the messages Slack received.
-import type { GatewaySimulator } from "../dev/sim/gateway.ts";
-import type { CheckRecord, Observer, StepRecord } from "./observer.ts";
+import type {
+  CheckRecord,
+  CountingGateway,
+  Observer,
+  StepRecord,
+} from "./observer.ts";
 
 export interface ReleaseResult {
   version: string;
@@ -54,7 +58,7 @@ async function prometheusTotals(url: string): Promise<Record<string, number>> {
 export async function summarize(input: {
   releases: ReleaseResult[];
   observer: Observer;
-  gateway: GatewaySimulator;
+  gateway: CountingGateway;
   prometheus: string;
   slack: string[];
   seconds: number;

@@ -28,7 +28,8 @@ import { GatewaySimulator } from "../dev/sim/gateway.ts";
 import type { Canary } from "../src/api/canary.ts";
 import { exportRun } from "../src/cli/replay.ts";
 import { dashboardToken } from "./dashboard-access.ts";
-import { loadExamples } from "./manifests.ts";
+import { loadExamples, type GatewayMode } from "./manifests.ts";
+import { GatewayApiSimulator } from "../dev/sim/gateway-api.ts";
 import { Observer } from "./observer.ts";
 import { summarize, type DemoReport } from "./report.ts";
 import { WorkloadSimulator } from "../dev/sim/workloads.ts";
@@ -39,8 +40,17 @@ const { values: args } = parseArgs({
     report: { type: "string" },
     "state-file": { type: "string" },
     interval: { type: "string", default: "5s" },
+    gateway: { type: "string", default: "gloo" },
   },
 });
+const modes = ["gloo", "gatewayapi", "both"] as const;
+if (!(modes as readonly string[]).includes(args.gateway)) {
+  process.stderr.write(
+    `--gateway ${args.gateway}: use gloo (the default, as in the walkthrough), gatewayapi (kgateway) or both (a cut-over)\n`,
+  );
+  process.exit(2);
+}
+const mode = args.gateway as GatewayMode;
 const namespace = "apps";
 const image = (version: string) => `ghcr.io/stefanprodan/podinfo:${version}`;
 const say = (line: string) => void process.stdout.write(`${line}\n`);
@@ -98,11 +108,26 @@ async function main(): Promise<number> {
   });
   await workloads.start();
   cleanups.push(() => workloads.stop());
-  const gateway = new GatewaySimulator(kc, namespace, workloads);
-  await gateway.start();
-  cleanups.push(() => gateway.stop());
+  // Gloo's gateway-proxy stand-in, kgateway's (routing by the HTTPRoute), or both side by side.
+  const gloo =
+    mode === "gatewayapi"
+      ? undefined
+      : new GatewaySimulator(kc, namespace, workloads);
+  const kgateway =
+    mode === "gloo"
+      ? undefined
+      : new GatewayApiSimulator(kc, namespace, workloads, "kgateway");
+  const gateways = [gloo, kgateway].filter((g) => g !== undefined);
+  for (const g of gateways) {
+    await g.start();
+    cleanups.push(() => g.stop());
+  }
+  const gateway = {
+    url: (gloo ?? kgateway)?.url ?? "",
+    totals: () => Object.assign({}, ...gateways.map((g) => g.totals())),
+  };
   const prometheus = new LocalPrometheus();
-  await prometheus.start([new URL(gateway.metricsUrl).host]);
+  await prometheus.start(gateways.map((g) => new URL(g.metricsUrl).host));
   cleanups.push(() => prometheus.stop());
   const slack = new SlackReceiver();
   await slack.start();
@@ -131,7 +156,7 @@ async function main(): Promise<number> {
   const dashboard = await operator.dashboardUrl();
   const token = await dashboardToken(kc, namespace);
   say(
-    `  gateway ${gateway.url}, Prometheus ${prometheus.url}, load tester ${loadtester.url}`,
+    `  ${gloo ? `Gloo gateway ${gloo.url}, ` : ""}${kgateway ? `kgateway (Gateway API) ${kgateway.url}, ` : ""}Prometheus ${prometheus.url}, load tester ${loadtester.url}`,
   );
   say(
     `  dashboard ${dashboard} (watch the releases live; the token to log in is printed with --keep)`,
@@ -144,8 +169,7 @@ async function main(): Promise<number> {
       operator.pid,
     ];
     const urls = [
-      gateway.url,
-      gateway.metricsUrl,
+      ...gateways.flatMap((g) => [g.url, g.metricsUrl]),
       prometheus.url,
       slack.url,
       loadtester.url,
@@ -170,22 +194,44 @@ async function main(): Promise<number> {
   const metricInterval = "10s";
   const objects = loadExamples(
     repoRoot,
-    { loadtester: loadtester.url, canaryService, gateway: gateway.url },
+    {
+      loadtester: loadtester.url,
+      canaryService,
+      ...(gloo ? { gateway: gloo.url } : {}),
+      ...(kgateway ? { gatewayApi: kgateway.url } : {}),
+    },
     { interval: args.interval, metricInterval },
+    mode,
   );
   const apply = KubernetesObjectApi.makeApiClient(kc);
+  await core
+    .createNamespace({ body: { metadata: { name: "kgateway-system" } } })
+    .catch(() => undefined);
   for (const object of objects) await apply.create(object);
   say(
-    `applied examples/podinfo (Deployment podinfo 6.0.0 + HPA, VirtualService, Canary; interval ${args.interval})`,
+    {
+      gloo: `applied examples/podinfo (Deployment podinfo 6.0.0 + HPA, VirtualService, Canary; interval ${args.interval})`,
+      gatewayapi: `applied examples/podinfo's Deployment and examples/gateway-api (Gateway, Canary on gatewayapi:v1; interval ${args.interval})`,
+      both: `applied examples/podinfo (Deployment, VirtualService) and examples/gateway-api (Gateway, Canary with routers [gloo, gatewayapi:v1], half of the load through each gateway; interval ${args.interval})`,
+    }[mode],
   );
 
+  // The Envoy clusters of each side, as each gateway names them (src/metrics/builtin.ts).
+  const clusters = (role: string) => [
+    ...(gloo ? [`${namespace}-podinfo-${role}upstream-9898_${namespace}`] : []),
+    ...(kgateway ? [`kube_${namespace}_podinfo-${role}_9898`] : []),
+  ];
   const observer = new Observer({
     kubeconfig: cluster.state.kubeconfig,
     namespace,
     gateway,
     prometheus: prometheus.url,
-    canaryCluster: `${namespace}-podinfo-canaryupstream-9898_${namespace}`,
-    primaryCluster: `${namespace}-podinfo-primaryupstream-9898_${namespace}`,
+    canaryClusters: clusters("canary"),
+    primaryClusters: clusters("primary"),
+    routes: [
+      ...(gloo ? (["RouteTable"] as const) : []),
+      ...(kgateway ? (["HTTPRoute"] as const) : []),
+    ],
     metricWindowMs: 10_000,
     print: say,
   });
@@ -294,7 +340,7 @@ async function main(): Promise<number> {
   export KUBECONFIG=${cluster.state.kubeconfig}
   ${cluster.state.binDir}/kubectl get canaries -A -w
   ${cluster.state.binDir}/kubectl -n ${namespace} set image deployment/podinfo podinfod=${image("6.0.3")}
-  curl -H 'Host: podinfo.example.com' ${gateway.url}/
+  curl -H 'Host: podinfo.example.com' ${gateway.url}/   (${gloo ? "Gloo" : "kgateway"})
   dashboard: open ${dashboard} and log in with this token (a ServiceAccount that may list and patch canaries in ${namespace}):
     ${token}
   hey-style traffic: curl -X POST -d '{"name":"podinfo","namespace":"${namespace}","metadata":{"cmd":"hey -z 1m -q 5 -c 2 -host podinfo.example.com ${gateway.url}"}}' ${loadtester.url}/

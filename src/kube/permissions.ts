@@ -109,6 +109,17 @@ export const permissions: Permission[] = [
     ],
   },
   {
+    apiGroup: "gateway.networking.k8s.io",
+    resources: ["httproutes", "grpcroutes"],
+    // No delete: revertOnDeletion hands the route back instead (routers/gatewayapi/router.ts: finalize).
+    verbs: ["get", "list", "watch", "create", "patch"],
+    usedBy: [
+      'src/controller/caches.ts: routeReflector("httproutes")',
+      'src/controller/caches.ts: routeReflector("grpcroutes")',
+      "src/routers/gatewayapi/router.ts: deps.ensure([desired(ctx, weights)])",
+    ],
+  },
+  {
     apiGroup: "coordination.k8s.io",
     resources: ["leases"],
     verbs: ["get", "create", "update"],

@@ -173,6 +173,50 @@ describe("npm run demo", () => {
     expect(output).toContain("6.0.2: Failed");
   });
 
+  it.each([
+    ["gatewayapi", ["kube_apps_podinfo-canary_9898"]],
+    [
+      "both",
+      [
+        "apps-podinfo-canaryupstream-9898_apps",
+        "kube_apps_podinfo-canary_9898",
+      ],
+    ],
+  ] as const)(
+    "--gateway %s: the same story through Gateway API (both: half of the load through each gateway)",
+    async (mode, canaryClusters) => {
+      const dir = mkdtempSync(join(tmpdir(), "siskin-demo-test-"));
+      const reportPath = join(dir, "report.json");
+      const { code, output } = await runDemo([
+        "--gateway",
+        mode,
+        "--report",
+        reportPath,
+      ]);
+      expect(code, output.slice(-3000)).toBe(0);
+      const report = JSON.parse(readFileSync(reportPath, "utf8")) as DemoReport;
+      expect(report.releases.map((r) => [r.version, r.phase])).toEqual([
+        ["6.0.1", "Succeeded"],
+        ["6.0.2", "Failed"],
+      ]);
+      expect(report.weights["6.0.1"]).toEqual([
+        0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 0,
+      ]);
+      // Each gateway carried canary traffic, counted alike by the gateway and by Prometheus.
+      for (const cluster of canaryClusters) {
+        expect(report.gatewayTotals[cluster], cluster).toBeGreaterThan(40);
+        expect(report.prometheusTotals[cluster], cluster).toBe(
+          report.gatewayTotals[cluster],
+        );
+      }
+      if (mode === "both")
+        for (const weight of [5, 25, 50])
+          expect(output).toContain(
+            `both gateways carry ${weight}%: Gloo RouteTable ${weight}%, kgateway HTTPRoute ${weight}%`,
+          );
+    },
+  );
+
   it("Ctrl-C during a release stops every process and frees every port", async () => {
     const dir = mkdtempSync(join(tmpdir(), "siskin-demo-test-"));
     const stateFile = join(dir, "state.json");
