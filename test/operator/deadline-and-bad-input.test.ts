@@ -122,7 +122,7 @@ describe("S12: bad input", () => {
       "an unknown provider",
       "unknown-provider",
       (c) => (c.spec.provider = "istoi"),
-      /spec.provider: unknown provider "istoi"; supported: gloo, kubernetes/,
+      /spec.provider: unknown provider "istoi"; supported: gloo, gatewayapi:v1, gatewayapi:v1beta1, kubernetes/,
     ],
     [
       "stepWeight above maxWeight",
