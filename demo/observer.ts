@@ -202,7 +202,9 @@ export class Observer {
     this.closeStep();
     this.stepWeight = canary;
     this.stepStart = this.snapshot();
-    (this.weights[this.run] ??= []).push(canary);
+    // The routes may be seen for the first time just after a run began, at the weight it began with.
+    const weights = (this.weights[this.run] ??= []);
+    if (weights.at(-1) !== canary) weights.push(canary);
   }
 
   private closeStep(): void {
