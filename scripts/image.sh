@@ -48,16 +48,26 @@ if [ -z "${NODE_IMAGE:-}" ] && ! buildah inspect --type image "$base" >/dev/null
   echo "image.sh: made the base $base (Debian bookworm, Node $node_version, npm $npm_version)" >&2
 fi
 
+# A machine whose egress goes through a TLS-inspecting proxy trusts its CA through NODE_EXTRA_CA_CERTS
+# (or SSL_CERT_FILE); the build's npm and apt then need it too. It is mounted for the RUN steps only,
+# never stored in an image.
+mounts=()
+ca="${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-}}"
+if [ -n "$ca" ] && [ -f "$ca" ]; then
+  npmrc="$(mktemp)"
+  echo "cafile=/etc/ssl/certs/ca-certificates.crt" >"$npmrc"
+  mounts=(-v "$ca:/etc/ssl/certs/ca-certificates.crt:ro" -v "$npmrc:/root/.npmrc:ro")
+fi
+
 build() {
   local target="$1" name="$2"
   with_progress "image.sh: $name:$version" \
-    buildah bud --quiet --layers --build-arg "NODE_IMAGE=$base" --target "$target" -t "$name:$version" "$root" >/dev/null
+    buildah bud --quiet --layers "${mounts[@]}" --build-arg "NODE_IMAGE=$base" --target "$target" -t "$name:$version" "$root" >/dev/null
 }
 build operator localhost/siskin
 build loadtester localhost/siskin-loadtester
 for name in localhost/siskin localhost/siskin-loadtester; do
-  size="$(buildah inspect --type image --format '{{.Docker.Size}}' "$name:$version" 2>/dev/null || true)"
-  echo "image.sh: $name:$version $(buildah images --format '{{.Size}}' "$name:$version" | head -1)${size:+ ($size bytes)}" >&2
+  echo "image.sh: $name:$version $(buildah images --format '{{.Size}}' "$name:$version" | head -1)" >&2
 done
 if [ -n "$push" ]; then
   for name in siskin siskin-loadtester; do

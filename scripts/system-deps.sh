@@ -22,9 +22,10 @@ command -v go >/dev/null || need_apt golang-go
 command -v npm >/dev/null || need_apt nodejs npm
 if [ -z "${PROMETHEUS_BIN:-}" ]; then need_apt ca-certificates util-linux prometheus; else need_apt ca-certificates util-linux; fi
 
-# Test-only: faketime (operators with skewed clocks), chromium (the dashboard in a real browser).
+# Test-only: faketime (operators with skewed clocks), chromium (the dashboard in a real browser),
+# buildah and mmdebstrap (the images, built and run without a Docker daemon).
 if [ "${1:-}" = "--moto" ]; then
-  need_apt faketime
+  need_apt faketime buildah mmdebstrap
   [ -n "${CHROMIUM_BIN:-}" ] || need_apt chromium fonts-dejavu-core
 fi
 
