@@ -5,11 +5,11 @@ import { crdFiles } from "./crds.ts";
 import { renderCrdYaml } from "./crd-yaml.ts";
 
 const root = join(import.meta.dirname, "..", "..");
-const cases = ["crds", "charts/siskin/crds"].flatMap((folder) =>
+const cases = ["crds", "charts/siskin/files/crds"].flatMap((folder) =>
   Object.keys(crdFiles).map((file) => [folder, file] as const),
 );
 
-describe("CRD manifests (crds/ and the Helm chart's crds/)", () => {
+describe("CRD manifests (crds/ and the Helm chart's files/crds/)", () => {
   it.each(cases)(
     "%s/%s matches src/api (run npm run gen:crds if not)",
     (folder, file) => {

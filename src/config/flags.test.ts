@@ -30,6 +30,15 @@ describe("parseOperatorFlags", () => {
     expect(Object.isFrozen(result.config)).toBe(true);
   });
 
+  it.each([
+    ["warning", "warn"],
+    ["fatal", "error"],
+    ["debug", "debug"],
+  ])("accepts Flagger's log level %s (as %s)", (given, level) => {
+    const result = parseOperatorFlags([`--log-level=${given}`], providers);
+    expect(result.ok && result.config.logLevel).toBe(level);
+  });
+
   it("lists every problem at once, each naming its flag", () => {
     const result = parseOperatorFlags(
       [
@@ -46,7 +55,7 @@ describe("parseOperatorFlags", () => {
       problems: [
         '--mesh-provider: unknown provider "istoi"; supported: gloo, kubernetes',
         '--metrics-server: "prometheus" is not an http(s) URL, for example http://prometheus:9090',
-        '--log-level: "loud" is not one of debug, info, warn, error',
+        '--log-level: "loud" is not one of debug, info, warn, error (or Flagger\'s warning, dpanic, panic, fatal)',
         '--port: "x" is not a port number',
         '--min-analysis-interval: "soon" is not a duration like 10s',
       ],

@@ -85,6 +85,13 @@ const options = {
 } as const;
 
 const logLevels = ["debug", "info", "warn", "error"] as const;
+/** Flagger's (zap's) names for levels, as its chart documents them: accepted and mapped to ours. */
+const flaggerLogLevels: Record<string, (typeof logLevels)[number]> = {
+  warning: "warn",
+  dpanic: "error",
+  panic: "error",
+  fatal: "error",
+};
 
 export function parseOperatorFlags(
   argv: string[],
@@ -134,10 +141,10 @@ export function parseOperatorFlags(
   const eventWebhook = values["event-webhook"];
   if (eventWebhook !== undefined && !/^https?:\/\//.test(eventWebhook))
     problems.push("--event-webhook: must be an http(s) URL");
-  const logLevel = get("log-level");
+  const logLevel = flaggerLogLevels[get("log-level")] ?? get("log-level");
   if (!(logLevels as readonly string[]).includes(logLevel)) {
     problems.push(
-      `--log-level: "${logLevel}" is not one of ${logLevels.join(", ")}`,
+      `--log-level: "${logLevel}" is not one of ${logLevels.join(", ")} (or Flagger's warning, dpanic, panic, fatal)`,
     );
   }
   const port = Number(get("port"));

@@ -31,7 +31,7 @@ describe("siskin command (dist/)", () => {
     await expect(attempt).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(
-        /invalid flags:\n {2}- --mesh-provider: unknown provider "istoi"; supported: gloo, gatewayapi:v1, gatewayapi:v1beta1, kubernetes\n {2}- --metrics-server: .*\n {2}- --log-level: "loud" is not one of debug, info, warn, error\n$/,
+        /invalid flags:\n {2}- --mesh-provider: unknown provider "istoi"; supported: gloo, gatewayapi:v1, gatewayapi:v1beta1, kubernetes\n {2}- --metrics-server: .*\n {2}- --log-level: "loud" is not one of debug, info, warn, error \(or Flagger's warning, dpanic, panic, fatal\)\n$/,
       ),
     });
   });

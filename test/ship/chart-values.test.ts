@@ -197,7 +197,9 @@ describe("chart values, as the seed sets them", () => {
     );
     expect(
       await refusal([...base, "--set", "linkerdAuthPolicy.create=true"]),
-    ).toMatch(/linkerdAuthPolicy.*gloo and kubernetes providers only/);
+    ).toMatch(
+      /linkerdAuthPolicy.create makes the Linkerd viz AuthorizationPolicy of Flagger/,
+    );
     expect(await refusal([...base, "--set", "ingressClass=contour"])).toMatch(
       /ingressClass.*does not manage Contour/,
     );

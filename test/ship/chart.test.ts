@@ -1,4 +1,4 @@
-// The Helm chart: lint and template for default values and the seed's --set flags; the ClusterRole is
+// The Helm chart: lint and template for default values and the install line's --set flags; the ClusterRole is
 // exactly src/kube/permissions.ts (each rule backed by a call in the code); `helm install` into the local
 // cluster; then the operator, run with a token of the chart's ServiceAccount, completes S1 and S2.
 import { execFile } from "node:child_process";
@@ -85,7 +85,13 @@ describe("Helm chart", () => {
       [
         "ClusterRole",
         "ClusterRole", // siskin-operator, for people who run kubectl siskin
+        "ClusterRole", // siskin-view and siskin-edit: Canaries in the built-in view, edit and admin roles
+        "ClusterRole",
         "ClusterRoleBinding",
+        // The CRDs, as part of the release (created on install, updated on upgrade, kept on uninstall).
+        "CustomResourceDefinition",
+        "CustomResourceDefinition",
+        "CustomResourceDefinition",
         "Deployment",
         "Role",
         "RoleBinding",

@@ -2,6 +2,11 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{- /* Flagger's name for the same helper, so Flagger values that template it (affinity) render. */}}
+{{- define "flagger.name" -}}
+{{- include "siskin.name" . -}}
+{{- end -}}
+
 {{- define "siskin.fullname" -}}
 {{- if .Values.fullnameOverride -}}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
@@ -46,9 +51,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "siskin.replicas" -}}
+{{- if and (not .Values.leaderElection.enabled) (gt (int .Values.replicaCount) 1) -}}
+{{- fail "replicaCount > 1 needs leaderElection.enabled=true: without a lease every replica would reconcile and write at once" -}}
+{{- end -}}
 {{- if .Values.leaderElection.enabled -}}
 {{- max (int .Values.replicaCount) (int .Values.leaderElection.replicaCount) -}}
 {{- else -}}
 {{- .Values.replicaCount -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* The load tester's hardened container: also the default of a release upgraded with --reuse-values. */}}
+{{- define "siskin.loadtesterSecurityContext" -}}
+{{- if .Values.loadtester.securityContext -}}
+{{- toYaml .Values.loadtester.securityContext -}}
+{{- else -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
 {{- end -}}
 {{- end -}}
