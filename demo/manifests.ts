@@ -18,7 +18,7 @@ export interface Addresses {
 }
 
 /**
- * Which gateway the story runs through: Gloo Edge (the seed's), Gateway API (kgateway), or both at once
+ * Which gateway the story runs through: Gloo Edge (as in Flagger's Gloo tutorial), Gateway API (kgateway), or both at once
  * (a cut-over: the Canary drives both, half of the load arrives through each).
  */
 export type GatewayMode = "gloo" | "gatewayapi" | "both";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run demo: the seed's Gloo canary story on this machine, all on 127.0.0.1. A local cluster, a
+// npm run demo: the Gloo canary story of Flagger's tutorial on this machine, all on 127.0.0.1. A local cluster, a
 // gateway and workload simulator standing in for Gloo and the pods, Prometheus scraping the gateway, the
 // load tester, a Slack-compatible receiver and the operator; then two releases: 6.0.1 (healthy, promoted)
 // and 6.0.2 (faulty, rolled back). Exits 0 only when both outcomes happened. --keep leaves it running.

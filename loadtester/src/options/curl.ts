@@ -1,7 +1,7 @@
 // What curl may do in a load-tester task: a positive list of options (anything else is refused by the
 // name curl would read it as), checks on the values that can name a local file, and options forced in
 // front of the user's: no ~/.curlrc (-q, which only works first), no URL globbing, and only http and
-// https, also after redirects. The seed's `curl -sd 'test' http://podinfo-canary:9898/token` passes.
+// https, also after redirects. The Gloo tutorial's `curl -sd 'test' http://podinfo-canary:9898/token` passes.
 import {
   curlFlagOptions,
   curlHiddenOptions,
