@@ -1,6 +1,7 @@
 // Load tester flags -> config. Every problem is reported at once, naming its flag.
 import { strictArgs } from "../../src/util/args.ts";
 import { parseDuration } from "../../src/util/durations.ts";
+import { defaultLimits, type LoadTesterLimits } from "./limits.ts";
 
 export interface LoadTesterConfig {
   port: number;
@@ -8,7 +9,8 @@ export interface LoadTesterConfig {
   namespacePattern: RegExp;
   allowCommands: string[];
   allowAnyCommand: boolean;
-  taskTimeoutMs: number;
+  /** Caps on what a request may ask; limits.taskTimeoutMs is --task-timeout. */
+  limits: LoadTesterLimits;
   /** Gate state: a file outside a cluster, or a ConfigMap namespace/name inside one. */
   gates:
     | { file: string }
@@ -27,7 +29,42 @@ const options = {
   "gates-configmap": { type: "string" },
   kubeconfig: { type: "string" },
   "log-level": { type: "string", default: "info" },
+  "max-tasks": { type: "string", default: String(defaultLimits.maxTasks) },
+  "max-tasks-per-namespace": {
+    type: "string",
+    default: String(defaultLimits.maxTasksPerNamespace),
+  },
+  "max-concurrency": {
+    type: "string",
+    default: String(defaultLimits.maxConcurrency),
+  },
+  "max-requests": {
+    type: "string",
+    default: String(defaultLimits.maxRequests),
+  },
+  "max-duration": { type: "string", default: "1h" },
+  "max-request-timeout": { type: "string", default: "5m" },
+  "max-open-gates": {
+    type: "string",
+    default: String(defaultLimits.maxOpenGates),
+  },
 } as const;
+
+/** A positive whole number flag, or a problem naming it. */
+function count(flag: string, raw: string, problems: string[]): number {
+  const n = Number(raw);
+  if (Number.isInteger(n) && n > 0) return n;
+  problems.push(`--${flag}: "${raw}" is not a whole number above 0`);
+  return 1;
+}
+
+/** A positive duration flag, or a problem naming it. */
+function duration(flag: string, raw: string, problems: string[]): number {
+  const ms = parseDuration(raw);
+  if (ms !== undefined && ms > 0) return ms;
+  problems.push(`--${flag}: "${raw}" is not a duration like 1h`);
+  return 1;
+}
 
 export function parseLoadTesterFlags(
   argv: string[],
@@ -46,11 +83,29 @@ export function parseLoadTesterFlags(
   } catch (error) {
     problems.push(`--namespace-regexp: ${(error as Error).message}`);
   }
-  const taskTimeoutMs = parseDuration(values["task-timeout"]);
-  if (taskTimeoutMs === undefined || taskTimeoutMs <= 0)
-    problems.push(
-      `--task-timeout: "${values["task-timeout"]}" is not a duration like 1h`,
-    );
+  const limits: LoadTesterLimits = {
+    maxTasks: count("max-tasks", values["max-tasks"], problems),
+    maxTasksPerNamespace: count(
+      "max-tasks-per-namespace",
+      values["max-tasks-per-namespace"],
+      problems,
+    ),
+    maxConcurrency: count(
+      "max-concurrency",
+      values["max-concurrency"],
+      problems,
+    ),
+    maxRequests: count("max-requests", values["max-requests"], problems),
+    maxDurationMs: duration("max-duration", values["max-duration"], problems),
+    maxRequestTimeoutMs: duration(
+      "max-request-timeout",
+      values["max-request-timeout"],
+      problems,
+    ),
+    taskTimeoutMs: duration("task-timeout", values["task-timeout"], problems),
+    maxOpenGates: count("max-open-gates", values["max-open-gates"], problems),
+    maxCommandBytes: defaultLimits.maxCommandBytes,
+  };
   const file = values["gates-file"];
   const cm = values["gates-configmap"];
   let gates: LoadTesterConfig["gates"] = {
@@ -80,7 +135,7 @@ export function parseLoadTesterFlags(
         .map((p) => p.trim())
         .filter(Boolean),
       allowAnyCommand: values["allow-any-command"],
-      taskTimeoutMs: taskTimeoutMs ?? 3_600_000,
+      limits,
       gates,
       logLevel: values["log-level"],
     },

@@ -1,6 +1,8 @@
 // Manual gates, per canary (namespace/name): the confirm gate (/gate/check|open|close) and the
 // rollback gate (/rollback/check|open|close). Both start closed. State is written through to a store
-// before the request is answered, so a gate opened and acknowledged survives a restart.
+// before the request is answered, so a gate opened and acknowledged survives a restart. Only open gates
+// are stored (closed is the default), at most maxOpen of them, so the store stays small; a write the
+// store refuses is undone in memory, so one bad write never blocks the next.
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 
@@ -17,17 +19,24 @@ export interface GateStore {
 const gateKey = (kind: GateKind, namespace: string, name: string): string =>
   `${kind}.${namespace}.${name}`;
 
+export type SetResult = "ok" | "full" | { error: string };
+
 export class Gates {
   private state: GateState = {};
   private readonly store: GateStore;
   private writes: Promise<void> = Promise.resolve();
+  readonly maxOpen: number;
 
-  constructor(store: GateStore) {
+  constructor(store: GateStore, maxOpen = 1000) {
     this.store = store;
+    this.maxOpen = maxOpen;
   }
 
   async load(): Promise<void> {
-    this.state = await this.store.load();
+    const loaded = await this.store.load();
+    this.state = Object.fromEntries(
+      Object.entries(loaded).filter(([, open]) => open),
+    );
   }
 
   isOpen(kind: GateKind, namespace: string, name: string): boolean {
@@ -35,18 +44,37 @@ export class Gates {
   }
 
   /** Sets a gate and resolves once the store has it; writes are serialized, the last one wins. */
-  set(
+  async set(
     kind: GateKind,
     namespace: string,
     name: string,
     open: boolean,
-  ): Promise<void> {
-    this.state = { ...this.state, [gateKey(kind, namespace, name)]: open };
-    const snapshot = this.state;
-    this.writes = this.writes
+  ): Promise<SetResult> {
+    const key = gateKey(kind, namespace, name);
+    const was = this.state[key] === true;
+    if (open && !was && Object.keys(this.state).length >= this.maxOpen)
+      return "full";
+    const next = { ...this.state };
+    if (open) next[key] = true;
+    else delete next[key];
+    this.state = next;
+    const write = this.writes
       .catch(() => undefined)
-      .then(() => this.store.save(snapshot));
-    return this.writes;
+      .then(() => this.store.save(next));
+    this.writes = write;
+    try {
+      await write;
+      return "ok";
+    } catch (error) {
+      // Undo this change unless a later one has set the gate since.
+      if ((this.state[key] === true) === open) {
+        const undone = { ...this.state };
+        if (was) undone[key] = true;
+        else delete undone[key];
+        this.state = undone;
+      }
+      return { error: (error as Error).message };
+    }
   }
 
   snapshot(): GateState {

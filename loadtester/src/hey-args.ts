@@ -1,6 +1,7 @@
 // hey's command line (github.com/rakyll/hey), parsed into a load plan so manifests written for
 // flagger-loadtester run here without a hey binary. Unsupported flags are refused by name.
 import { parseDuration } from "../../src/util/durations.ts";
+import { defaultLimits, type LoadTesterLimits } from "./limits.ts";
 
 export interface LoadPlan {
   url: string;
@@ -68,7 +69,68 @@ export function shellWords(command: string): string[] {
   return words;
 }
 
-export function parseHey(command: string): ParseResult {
+// RFC 9110 tokens (methods, header names) and field values as Node's HTTP client accepts them: what
+// Node would throw on while sending is refused here, before the task is accepted.
+const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const fieldValue = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+type Limits = Pick<
+  LoadTesterLimits,
+  "maxConcurrency" | "maxRequests" | "maxDurationMs" | "maxRequestTimeoutMs"
+>;
+
+/** The URL hey would request, or why it cannot be requested. */
+function checkUrl(url: string | undefined): string | undefined {
+  const usage = "hey needs a URL starting with http:// or https://";
+  if (!url || !/^https?:\/\//i.test(url)) return usage;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `hey URL "${url}" is not a valid URL`;
+  }
+  if (!parsed.hostname) return `hey URL "${url}" has no host`;
+  return undefined;
+}
+
+/** Headers from -H, -host, -T, -A and -a, or the first one that cannot be sent. */
+function headersOf(
+  values: Record<string, string[]>,
+  one: (name: string) => string | undefined,
+): Record<string, string> | string {
+  const headers: Record<string, string> = {};
+  for (const h of values.H ?? []) {
+    const at = h.indexOf(":");
+    const name = h.slice(0, at).trim();
+    if (at <= 0 || !token.test(name))
+      return `hey -H "${name || h}: ..." is not "Name: value" with a header name of letters, digits and !#$%&'*+.^_\`|~-`;
+    const value = h.slice(at + 1).trim();
+    if (!fieldValue.test(value))
+      return `hey -H "${name}: ..." has a control character in its value`;
+    headers[name.toLowerCase()] = value;
+  }
+  const extra: [string, string][] = [
+    ["host", "host"],
+    ["T", "content-type"],
+    ["A", "accept"],
+  ];
+  for (const [flag, header] of extra) {
+    const value = one(flag);
+    if (value === undefined || value === "") continue;
+    if (!fieldValue.test(value))
+      return `hey -${flag} has a control character in its value`;
+    headers[header] = value;
+  }
+  const auth = one("a");
+  if (auth)
+    headers.authorization = `Basic ${Buffer.from(auth).toString("base64")}`;
+  return headers;
+}
+
+export function parseHey(
+  command: string,
+  limits: Limits = defaultLimits,
+): ParseResult {
   const words = shellWords(command);
   if (words[0] !== "hey") return { ok: false, error: "not a hey command" };
   const values: Record<string, string[]> = {};
@@ -96,11 +158,8 @@ export function parseHey(command: string): ParseResult {
       return { ok: false, error: `hey flag -${name} needs a value` };
     (values[name] ??= []).push(value);
   }
-  if (!url || !/^https?:\/\//.test(url))
-    return {
-      ok: false,
-      error: "hey needs a URL starting with http:// or https://",
-    };
+  const urlProblem = checkUrl(url);
+  if (urlProblem || !url) return { ok: false, error: urlProblem ?? "" };
   if (values.x || values.o?.some((o) => o !== "csv"))
     return {
       ok: false,
@@ -135,29 +194,35 @@ export function parseHey(command: string): ParseResult {
     return { ok: false, error: "hey -t must be a number of seconds >= 0" };
   if (durationMs === undefined && requests < concurrency)
     return { ok: false, error: "hey -n cannot be less than -c" };
-
-  const headers: Record<string, string> = {};
-  for (const h of values.H ?? []) {
-    const at = h.indexOf(":");
-    if (at <= 0)
-      return { ok: false, error: `hey -H "${h}" is not "Name: value"` };
-    headers[h.slice(0, at).trim().toLowerCase()] = h.slice(at + 1).trim();
-  }
-  const host = one("host");
-  if (host) headers.host = host;
-  const contentType = one("T");
-  if (contentType) headers["content-type"] = contentType;
-  const accept = one("A");
-  if (accept) headers.accept = accept;
-  const auth = one("a");
-  if (auth)
-    headers.authorization = `Basic ${Buffer.from(auth).toString("base64")}`;
+  const over = [
+    ["-c", concurrency, limits.maxConcurrency, "--max-concurrency", ""],
+    ["-n", requests, limits.maxRequests, "--max-requests", ""],
+    ["-z", durationMs ?? 0, limits.maxDurationMs, "--max-duration", " ms"],
+    [
+      "-t",
+      timeoutSeconds * 1000,
+      limits.maxRequestTimeoutMs,
+      "--max-request-timeout",
+      " ms",
+    ],
+  ] as const;
+  for (const [flag, value, max, limitFlag, unit] of over)
+    if (value > max)
+      return {
+        ok: false,
+        error: `hey ${flag} asks for ${value}${unit}, over this load tester's ${limitFlag} of ${max}${unit}`,
+      };
+  const method = (one("m") ?? "GET").toUpperCase();
+  if (!token.test(method) || method.length > 32)
+    return { ok: false, error: `hey -m "${method}" is not an HTTP method` };
+  const headers = headersOf(values, one);
+  if (typeof headers === "string") return { ok: false, error: headers };
   const body = one("d");
   return {
     ok: true,
     plan: {
       url,
-      method: (one("m") ?? "GET").toUpperCase(),
+      method,
       requests,
       ...(durationMs !== undefined ? { durationMs } : {}),
       concurrency,

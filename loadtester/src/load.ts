@@ -18,6 +18,8 @@ export interface LoadSummary {
     p99: number;
     max: number;
   };
+  /** Why the run stopped early: a request that could not even be built (validation missed it). */
+  error?: string;
 }
 
 export interface LoadObserver {
@@ -101,8 +103,12 @@ export async function runLoad(
   const deadline =
     plan.durationMs !== undefined ? start + plan.durationMs : Infinity;
   const perWorker = Math.floor(plan.requests / plan.concurrency);
+  // A request that cannot be built fails every time: stop every worker at once, never spin or throw.
+  const broken = new AbortController();
+  let failure: string | undefined;
+  const running = AbortSignal.any([signal, broken.signal]);
   const stop = AbortSignal.any([
-    signal,
+    running,
     ...(plan.durationMs !== undefined
       ? [AbortSignal.timeout(plan.durationMs)]
       : []),
@@ -118,9 +124,16 @@ export async function runLoad(
           stop,
         );
       }
-      if (signal.aborted || performance.now() >= deadline) return;
+      if (running.aborted || performance.now() >= deadline) return;
       const sent = performance.now();
-      const status = await send(plan, agent, signal);
+      let status: string;
+      try {
+        status = await send(plan, agent, signal);
+      } catch (error) {
+        failure ??= (error as Error).message;
+        broken.abort();
+        return;
+      }
       if (signal.aborted && status === "error") return;
       const ms = performance.now() - sent;
       latencies.push(ms);
@@ -145,5 +158,6 @@ export async function runLoad(
       p99: percentile(latencies, 99),
       max: percentile(latencies, 100),
     },
+    ...(failure !== undefined ? { error: failure } : {}),
   };
 }

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       config.gates.configMap.name,
     );
   }
-  const gates = new Gates(store);
+  const gates = new Gates(store, config.limits.maxOpenGates);
   await gates.load();
   // The gauge reads the runner when scraped, after both exist.
   const metrics: LoadTesterMetrics = new LoadTesterMetrics(
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       prefixes: config.allowCommands,
       allowAny: config.allowAnyCommand,
     },
+    limits: config.limits,
     logger,
     observer: metrics,
     onTaskEnd: (type, result) => metrics.task(type, result),
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     tasks,
     metrics,
     namespacePattern: config.namespacePattern,
-    defaultTimeoutMs: config.taskTimeoutMs,
+    taskTimeoutMs: config.limits.taskTimeoutMs,
     logger,
   });
   await new Promise<void>((resolve) =>
@@ -77,6 +78,11 @@ async function main(): Promise<void> {
     server.close(() => process.exit(0));
     server.closeAllConnections();
   };
+  // The last line of defence: every task catches its own failures, but should one escape, it is logged
+  // and the process keeps serving the other tenants instead of exiting.
+  process.on("unhandledRejection", (reason) =>
+    logger.error({ err: String(reason) }, "unhandled rejection (bug)"),
+  );
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
 }

@@ -295,4 +295,26 @@ describe("S9: gates and webhooks", () => {
     expect(rate).toBeGreaterThan(9);
     expect(rate).toBeLessThan(11);
   });
+
+  it("a name that is not a Kubernetes name is refused and never reaches the gate ConfigMap", async () => {
+    // Before, "gate.<ns>.Bad/Name" went into the ConfigMap's data keys: the API server refused the
+    // write, and every later write (carrying the bad key) failed too, for every tenant.
+    for (const name of ["Bad/Name", "a b", "x".repeat(254)]) {
+      const answer = await tester.post("/gate/open", { name, namespace: s.ns });
+      expect(answer.status, name).toBe(400);
+      expect(answer.body).toContain("payload.name");
+    }
+    const good = { name: "after-bad-names", namespace: s.ns };
+    expect(await tester.post("/gate/open", good)).toEqual({
+      status: 200,
+      body: "gate opened",
+    });
+    const cm = await s.api.core.readNamespacedConfigMap({
+      name: "loadtester-gates",
+      namespace: s.ns,
+    });
+    expect(cm.data?.[`gate.${s.ns}.after-bad-names`]).toBe("open");
+    for (const key of Object.keys(cm.data ?? {}))
+      expect(key).toMatch(/^[-._a-zA-Z0-9]+$/);
+  });
 });

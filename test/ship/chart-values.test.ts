@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "../../dev/cluster/cluster.ts";
+import { parseLoadTesterFlags } from "../../loadtester/src/flags.ts";
 import {
   clusterState,
   createTestNamespace,
@@ -131,6 +132,46 @@ describe("chart values, as the seed sets them", () => {
         "--cluster-name=my-cluster",
       ]),
     );
+  });
+
+  it("loadtester.limits render as flags the load tester accepts", async () => {
+    const objects = await template(
+      "--set",
+      "loadtester.enabled=true",
+      "--set",
+      "loadtester.limits.maxTasks=4",
+      "--set",
+      "loadtester.limits.maxTasksPerNamespace=2",
+      "--set",
+      "loadtester.limits.maxDuration=10m",
+      "--set",
+      "loadtester.limits.taskTimeout=30m",
+      "--set",
+      "loadtester.limits.maxOpenGates=50",
+    );
+    const tester = objects.find(
+      (o) =>
+        o.kind === "Deployment" && o.metadata.name === "flagger-loadtester",
+    );
+    const args: string[] = tester?.spec.template.spec.containers[0].args;
+    const parsed = parseLoadTesterFlags(args);
+    expect(parsed.ok ? parsed.config.limits : parsed.problems).toMatchObject({
+      maxTasks: 4,
+      maxTasksPerNamespace: 2,
+      maxDurationMs: 600_000,
+      taskTimeoutMs: 1_800_000,
+      maxOpenGates: 50,
+      maxConcurrency: 500,
+    });
+    expect(
+      await refusal([
+        "template",
+        "x",
+        chart,
+        "--set",
+        "loadtester.limits.maxTask=4",
+      ]),
+    ).toContain("additional properties 'maxTask' not allowed");
   });
 
   it("maps Flagger's value names onto the objects and operator flags", async () => {
