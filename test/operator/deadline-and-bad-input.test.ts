@@ -250,7 +250,7 @@ describe("operator endpoints", () => {
     expect((await get("/readyz")).status).toBe(200);
     const metrics = await (await get("/metrics")).text();
     expect(metrics).toMatch(
-      /flagger_info\{version="0.1.0",mesh_provider="gloo"\} 1/,
+      /flagger_info\{version="0.2.0",mesh_provider="gloo"\} 1/,
     );
     // Every Canary in the namespace counts, the invalid ones too (4 bad-input Canaries + stuck).
     expect(metrics).toContain(`flagger_canary_total{namespace="${ns.name}"} 5`);
