@@ -23,7 +23,8 @@ import { KubeClient } from "./kube/client/http.ts";
 import { loadClusterAccess } from "./kube/client/kubeconfig.ts";
 import { tokenBucket } from "./kube/client/rate-limit.ts";
 import { kubeEventRecorder } from "./kube/events.ts";
-import { LeaderElector } from "./kube/leader.ts";
+import { LeaderElector, newIdentity } from "./kube/leader.ts";
+import { kubeLeaseStore } from "./kube/lease-store.ts";
 import { kubeObjectWriter } from "./kube/objects.ts";
 import { WorkQueue } from "./kube/queue.ts";
 import { prometheusProvider } from "./metrics/prometheus.ts";
@@ -35,9 +36,9 @@ import { createRootLogger } from "./telemetry/logger.ts";
 import { Recorder } from "./telemetry/recorder.ts";
 import { createHttpServer } from "./telemetry/server.ts";
 import { systemClock } from "./util/clock.ts";
+import { version } from "./version.ts";
 import { errorMessage, isRetriable, SiskinError } from "./util/errors.ts";
 
-export const version = "0.1.0";
 
 /**
  * Calls in flight per metrics provider and per webhook host. 64 queries answering in 200 ms carry the
@@ -59,23 +60,52 @@ async function main(): Promise<void> {
   const clock = systemClock;
   const recorder = new Recorder();
   recorder.setInfo(version, config.meshProvider);
-  const client = new KubeClient(
-    loadClusterAccess(
-      config.kubeconfig ? { kubeconfig: config.kubeconfig } : {},
-    ),
-    {
-      clock,
-      limiter: tokenBucket(config.kubeconfigQps, config.kubeconfigBurst, clock),
-      onRequest: (sample) => recorder.runtime.kubeRequest(sample),
-    },
+  const access = loadClusterAccess(
+    config.kubeconfig ? { kubeconfig: config.kubeconfig } : {},
   );
+  const election = config.leaderElection;
+  const identity = newIdentity();
+  // The audit log names the process that wrote: two replicas' writes can be told apart.
+  const userAgent = `siskin/${version} (${identity})`;
+  const limiter = tokenBucket(
+    config.kubeconfigQps,
+    config.kubeconfigBurst,
+    clock,
+  );
+  const leaseLimiter = tokenBucket(5, 10, clock);
+  recorder.runtime.limiterWaitsFrom(() => ({
+    shared: limiter.waitedMs / 1000,
+    ...(election.enabled ? { lease: leaseLimiter.waitedMs / 1000 } : {}),
+  }));
+  const client = new KubeClient(access, {
+    clock,
+    userAgent,
+    limiter,
+    onRequest: (sample) => recorder.runtime.kubeRequest(sample),
+  });
   const api = new KubeApi(client);
 
-  const election = config.leaderElection;
-  const elector = election.enabled
-    ? new LeaderElector({
-        api,
+  // Lease traffic has a client of its own: its own two connections and budget (a renewal is two
+  // requests per retry period), never behind reconcile traffic in the shared limiter or pool.
+  const leaseClient = election.enabled
+    ? new KubeClient(access, {
         clock,
+        userAgent,
+        limiter: leaseLimiter,
+        maxSockets: 2,
+        onRequest: (sample) => recorder.runtime.kubeRequest(sample),
+      })
+    : undefined;
+  const elector = leaseClient
+    ? new LeaderElector({
+        store: kubeLeaseStore(
+          leaseClient,
+          election.namespace,
+          "siskin-leader",
+          election.renewDeadlineMs,
+        ),
+        clock,
+        identity,
         logger: logger.child({ component: "leader-election" }),
         namespace: election.namespace,
         name: "siskin-leader",
@@ -277,6 +307,7 @@ async function main(): Promise<void> {
     await dashboard?.stop();
     await caches.stop();
     client.close();
+    leaseClient?.close();
     server.close();
     process.exit(0);
   };

@@ -12,12 +12,19 @@ export interface AuditRule {
   verbs: string[];
   /** Limit the rule to one API group's resources; all resources when absent. */
   resources?: { group: string; resources: string[] };
+  /** Limit the rule to these namespaces. */
+  namespaces?: string[];
 }
 
 export interface AuditEvent<T = unknown> {
   verb: string;
   userAgent?: string;
-  objectRef?: { resource?: string; subresource?: string; namespace?: string };
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    namespace?: string;
+    name?: string;
+  };
   responseStatus?: { code?: number };
   /** The object as stored after the write (RequestResponse level only). */
   responseObject?: T;
@@ -45,6 +52,9 @@ export function auditLog(rules: AuditRule[]): AuditLog {
       ? [
           `    resources: [{ group: "${r.resources.group}", resources: [${r.resources.resources.map((x) => `"${x}"`).join(", ")}] }]`,
         ]
+      : []),
+    ...(r.namespaces
+      ? [`    namespaces: [${r.namespaces.map((n) => `"${n}"`).join(", ")}]`]
       : []),
   ]);
   writeFileSync(

@@ -73,6 +73,11 @@ export class OperatorProcess {
     );
   }
 
+  /** Whether the process has ended on its own or been stopped. */
+  get exited(): boolean {
+    return this.proc?.exit !== undefined;
+  }
+
   /** SIGKILL, as when a pod is killed: no graceful shutdown. */
   async kill(): Promise<void> {
     const proc = this.proc;

@@ -4,13 +4,22 @@ import type { Clock } from "../../src/util/clock.ts";
 
 export class FakeClock implements Clock {
   private t: number;
+  /** How far the wall clock has been set away from the steady time (jumpWall). */
+  private wallOffset = 0;
   private timers: { at: number; fn: () => void; live: boolean }[] = [];
 
   constructor(start = 0) {
     this.t = start;
   }
 
-  now = (): Date => new Date(this.t);
+  now = (): Date => new Date(this.t + this.wallOffset);
+
+  monotonicMs = (): number => this.t;
+
+  /** Sets the wall clock forward or back (an NTP step), without moving steady time or timers. */
+  jumpWall(ms: number): void {
+    this.wallOffset += ms;
+  }
 
   setTimer = (ms: number, fn: () => void): (() => void) => {
     const timer = { at: this.t + ms, fn, live: true };

@@ -1,10 +1,15 @@
-// Leader election through a coordination.k8s.io Lease, with client-go's rule for time: a candidate never
-// compares the holder's renewTime (the holder's clock) with its own clock. It records when it last *saw*
-// the lease record change, by its own clock, and takes over only after leaseDuration of its own time
-// without a change. So a standby whose clock runs ahead cannot steal a healthy lease, and one whose
-// clock runs behind does not wait too long. Writes carry the resourceVersion, so two candidates can
-// never both win; retries are jittered. A leader that cannot renew within the renew deadline stops
-// leading (the caller exits, as controller-runtime does); release() hands the lease over on shutdown.
+// Leader election through a coordination.k8s.io Lease, with client-go's rules for time:
+// - A candidate never compares the holder's renewTime (the holder's clock) with its own clock. It records
+//   when it last *saw* the lease record change, on its own steady clock, and takes over only after
+//   leaseDuration of its own time without a change. A standby whose wall clock runs ahead cannot steal
+//   a healthy lease, and one whose clock runs behind does not wait too long.
+// - A leader stops leading the moment renewDeadline has passed since the start of its last successful
+//   renewal, measured on the steady clock: a timer fires at the deadline whatever the attempt in flight
+//   is doing, aborts it, and calls onLost (the caller exits, as controller-runtime does). Every attempt
+//   carries an abort signal, so a socket that hangs or a slow API server cannot stretch it.
+// - Lease calls go through a LeaseStore with a client of their own (see lease-store.ts).
+// Writes carry the resourceVersion, so two candidates can never both win; retries are jittered.
+// release() hands the lease over on shutdown.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { V1Lease } from "@kubernetes/client-node";
@@ -12,11 +17,11 @@ import type { Logger } from "../telemetry/logger.ts";
 import { backoffDelay, sleep, type BackoffPolicy } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
-import type { KubeApi } from "./api.ts";
 import { statusCodeOf } from "./client/errors.ts";
+import type { LeaseStore } from "./lease-store.ts";
 
 export interface LeaderElectionOptions {
-  api: KubeApi;
+  store: LeaseStore;
   namespace: string;
   name: string;
   clock: Clock;
@@ -43,6 +48,11 @@ const recordOf = (lease: V1Lease | undefined): string =>
     lease?.spec?.leaseDurationSeconds,
   ]);
 
+/** An identity that names the process: host (the pod name in a cluster), pid and a random part. */
+export function newIdentity(): string {
+  return `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
+}
+
 export class LeaderElector {
   readonly identity: string;
   private readonly o: LeaderElectionOptions;
@@ -50,16 +60,17 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private readonly stop = new AbortController();
-  /** The last record seen, and when (by this process's clock) it was first seen. */
+  /** The attempt in flight; aborted at the renew deadline or on release. */
+  private attempt: AbortController | undefined;
+  private cancelDeadline: (() => void) | undefined;
+  private onLost: (() => void) | undefined;
+  /** The last record seen, and when (steady clock) it was first seen. */
   private observedRecord = "";
   private observedAt = 0;
-  private lastRenew = 0;
 
   constructor(options: LeaderElectionOptions) {
     this.o = options;
-    this.identity =
-      options.identity ??
-      `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
+    this.identity = options.identity ?? newIdentity();
     // Each wait is the retry period plus up to 20 % (client-go allows up to 120 %): candidates do not
     // poll in step, and a takeover stays within leaseDuration + retryPeriod + a little.
     this.retry = {
@@ -74,18 +85,21 @@ export class LeaderElector {
     return this.leading;
   }
 
-  /** Resolves once this process leads; then keeps renewing and calls onLost if it cannot. */
+  /** Resolves once this process leads; then keeps renewing and calls onLost if it cannot in time. */
   async acquire(onLost: () => void): Promise<void> {
     const log = this.o.logger;
+    this.onLost = onLost;
     log.info(
       { lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity },
       "waiting for leadership",
     );
     while (!this.stopped) {
+      const started = this.o.clock.monotonicMs();
       if (await this.tryAcquireOrRenew()) {
         this.leading = true;
+        this.armDeadline(started);
         log.info({ identity: this.identity }, "became leader");
-        void this.renewLoop(onLost);
+        void this.renewLoop();
         return;
       }
       await this.pause();
@@ -96,22 +110,28 @@ export class LeaderElector {
   async release(): Promise<void> {
     this.stopped = true;
     this.stop.abort();
+    this.attempt?.abort();
+    this.cancelDeadline?.();
     if (!this.leading) return;
     this.leading = false;
+    const signal = this.timeout(this.o.renewDeadlineMs);
     try {
-      const lease = await this.read();
+      const lease = await this.o.store.read(signal);
       if (lease?.spec?.holderIdentity !== this.identity) return;
-      await this.o.api.replace({
-        ...lease,
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        spec: {
-          ...lease.spec,
-          holderIdentity: undefined,
-          leaseDurationSeconds: 1,
-          renewTime: microTime(this.o.clock.now()) as never,
-        },
-      } as never);
+      await this.o.store.replace(
+        {
+          ...lease,
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          spec: {
+            ...lease.spec,
+            holderIdentity: undefined,
+            leaseDurationSeconds: 1,
+            renewTime: microTime(this.o.clock.now()) as never,
+          },
+        } as V1Lease,
+        signal,
+      );
       this.o.logger.info("leadership released");
     } catch (error) {
       this.o.logger.warn(
@@ -119,6 +139,15 @@ export class LeaderElector {
         "could not release the lease; it expires on its own",
       );
     }
+  }
+
+  /** A signal that aborts after `ms` of the injected clock. */
+  private timeout(ms: number): AbortSignal {
+    const controller = new AbortController();
+    this.o.clock.setTimer(ms, () =>
+      controller.abort(new Error(`no answer within ${ms} ms`)),
+    );
+    return controller.signal;
   }
 
   private pause(): Promise<void> {
@@ -129,36 +158,37 @@ export class LeaderElector {
     );
   }
 
-  private async renewLoop(onLost: () => void): Promise<void> {
+  /** Leadership ends renewDeadline after `renewStartedAt` unless a later renewal moves it. */
+  private armDeadline(renewStartedAt: number): void {
+    this.cancelDeadline?.();
+    const left =
+      renewStartedAt + this.o.renewDeadlineMs - this.o.clock.monotonicMs();
+    this.cancelDeadline = this.o.clock.setTimer(Math.max(0, left), () =>
+      this.lose(),
+    );
+  }
+
+  private lose(): void {
+    if (!this.leading || this.stopped) return;
+    this.leading = false;
+    this.stopped = true;
+    this.stop.abort();
+    this.attempt?.abort(new Error("renew deadline passed"));
+    this.o.logger.error(
+      { identity: this.identity, renewDeadlineMs: this.o.renewDeadlineMs },
+      "leadership lost: the lease could not be renewed in time",
+    );
+    this.onLost?.();
+  }
+
+  private async renewLoop(): Promise<void> {
     while (!this.stopped) {
       await this.pause();
       if (this.stopped) return;
+      const started = this.o.clock.monotonicMs();
       const ok = await this.tryAcquireOrRenew();
-      if (this.stopped) return;
-      const now = this.o.clock.now().getTime();
-      if (!ok && now - this.lastRenew > this.o.renewDeadlineMs) {
-        this.leading = false;
-        this.o.logger.error(
-          { identity: this.identity },
-          "leadership lost: the lease could not be renewed in time",
-        );
-        onLost();
-        return;
-      }
-    }
-  }
-
-  private async read(): Promise<V1Lease | undefined> {
-    try {
-      return await this.o.api.get<V1Lease>({
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        namespace: this.o.namespace,
-        name: this.o.name,
-      });
-    } catch (error) {
-      if (statusCodeOf(error) === 404) return undefined;
-      throw error;
+      // A renewal counts from when it started: the lease's renewTime cannot be later than that.
+      if (ok && this.leading) this.armDeadline(started);
     }
   }
 
@@ -188,43 +218,54 @@ export class LeaderElector {
     };
   }
 
-  /** One attempt: create the lease, renew our own, or take over one unchanged for a lease duration. */
+  /** One attempt, bounded by the renew deadline: create the lease, renew ours, or take over a stale one. */
   private async tryAcquireOrRenew(): Promise<boolean> {
+    const attempt = new AbortController();
+    this.attempt = attempt;
+    const cancel = this.o.clock.setTimer(this.o.renewDeadlineMs, () =>
+      attempt.abort(new Error("attempt took longer than the renew deadline")),
+    );
+    const signal = attempt.signal;
     const now = this.o.clock.now();
+    const steadyNow = this.o.clock.monotonicMs();
     try {
-      const lease = await this.read();
+      const lease = await this.o.store.read(signal);
       if (!lease) {
-        const created = await this.o.api.create(this.desired(now) as never);
-        this.observe(created as V1Lease, now);
-        this.lastRenew = now.getTime();
+        const created = await this.o.store.create(this.desired(now), signal);
+        this.observe(created, steadyNow);
         return true;
       }
       const record = recordOf(lease);
-      if (record !== this.observedRecord) this.observe(lease, now);
+      if (record !== this.observedRecord) this.observe(lease, steadyNow);
       const holder = lease.spec?.holderIdentity;
       // The holder's own duration, as client-go uses it; a released lease says 1 s.
       const durationMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
       const heldByOther =
         !!holder &&
         holder !== this.identity &&
-        this.observedAt + durationMs > now.getTime();
+        this.observedAt + durationMs > steadyNow;
       if (heldByOther) return false;
-      const updated = await this.o.api.replace(
-        this.desired(now, lease) as never,
+      // Our own lease, but the deadline passed while we read it: do not write as a leader any more.
+      if (holder === this.identity && this.stopped) return false;
+      const updated = await this.o.store.replace(
+        this.desired(now, lease),
+        signal,
       );
-      this.observe(updated as V1Lease, now);
-      this.lastRenew = now.getTime();
+      this.observe(updated, steadyNow);
       return true;
     } catch (error) {
       // 409: another candidate wrote first; anything else: the API server is unreachable for now.
-      if (statusCodeOf(error) !== 409)
+      if (statusCodeOf(error) !== 409 && !this.stopped)
         this.o.logger.warn({ err: errorMessage(error) }, "lease update failed");
       return false;
+    } finally {
+      cancel();
+      if (this.attempt === attempt) this.attempt = undefined;
     }
   }
 
-  private observe(lease: V1Lease, at: Date): void {
+  private observe(lease: V1Lease, at: number): void {
     this.observedRecord = recordOf(lease);
-    this.observedAt = at.getTime();
+    this.observedAt = at;
   }
 }

@@ -37,6 +37,7 @@ export class RuntimeMetrics {
   private readonly requests: Counter;
   private readonly requestLatency: Histogram;
   private watchRestarts: () => Record<string, number> = () => ({});
+  private limiterWaits: () => Record<string, number> = () => ({});
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -109,6 +110,17 @@ export class RuntimeMetrics {
       buckets: latencyBuckets,
       registers,
     });
+    const waits = () => this.limiterWaits();
+    new Gauge({
+      name: "siskin_rest_client_rate_limiter_wait_seconds",
+      help: "Seconds API requests have waited in the client rate limiter since the operator started, by client (shared, lease)",
+      labelNames: ["client"],
+      registers,
+      collect() {
+        for (const [client, seconds] of Object.entries(waits()))
+          this.set({ client }, seconds);
+      },
+    });
     const restarts = () => this.watchRestarts();
     new Gauge({
       name: "siskin_watch_restarts",
@@ -120,6 +132,11 @@ export class RuntimeMetrics {
           this.set({ resource }, n);
       },
     });
+  }
+
+  /** Where the client rate limiters' waits come from, seconds by client (shared, lease). */
+  limiterWaitsFrom(source: () => Record<string, number>): void {
+    this.limiterWaits = source;
   }
 
   /** Where the watch restart counts come from (the caches). */

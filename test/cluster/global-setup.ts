@@ -4,6 +4,7 @@ import type { TestProject } from "vitest/node";
 import { signalGroup } from "../../dev/cluster/process.ts";
 import { auditLog } from "../../dev/cluster/audit.ts";
 import { startCluster, type ClusterState } from "../../dev/cluster/cluster.ts";
+import { auditedNamespace } from "../support/audited.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,8 +19,10 @@ export default async function setup(
     void process.stderr.write(`[cluster] ${message}\n`);
   // Every write of a router's objects is recorded (who wrote what, in order), so tests can check the
   // sequence of weights each gateway carried, which a watch cannot promise.
-  const audit = auditLog(
-    [
+  // Every write in the namespace auditedNamespace is recorded too (who, when), for tests that must
+  // prove whose writes landed in what order (leader election).
+  const audit = auditLog([
+    ...[
       "gateway.solo.io/routetables",
       "gateway.networking.k8s.io/httproutes",
       "gateway.networking.k8s.io/grpcroutes",
@@ -31,7 +34,12 @@ export default async function setup(
         resources: { group, resources: [plural] },
       };
     }),
-  );
+    {
+      level: "Metadata",
+      verbs: ["create", "update", "patch", "delete"],
+      namespaces: [auditedNamespace],
+    },
+  ]);
   const cluster = await startCluster({
     log,
     apiserverArgs: audit.apiserverArgs,

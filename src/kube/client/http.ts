@@ -51,6 +51,8 @@ export interface KubeClientOptions {
   onRequest?: (sample: RequestSample) => void;
   /** Sockets the pool may hold open; watches each keep one. */
   maxSockets?: number;
+  /** Sent as User-Agent, so the audit log tells processes apart (default "siskin"). */
+  userAgent?: string;
 }
 
 const defaultTimeoutMs = 30_000;
@@ -64,12 +66,14 @@ export class KubeClient {
   private readonly limiter: RateLimiter;
   private readonly clock: Clock;
   private readonly onRequest: ((sample: RequestSample) => void) | undefined;
+  private readonly userAgent: string;
 
   constructor(access: ClusterAccess, options: KubeClientOptions = {}) {
     this.access = access;
     this.clock = options.clock ?? systemClock;
     this.limiter = options.limiter ?? unlimited();
     this.onRequest = options.onRequest;
+    this.userAgent = options.userAgent ?? "siskin";
     this.credentials = credentialSource(access.credentials, this.clock);
     const pool = {
       keepAlive: true,
@@ -180,6 +184,9 @@ export class KubeClient {
     retriedAuth = false,
   ): Promise<unknown> {
     await this.limiter.acquire(req.priority);
+    // Aborted while it waited for a token: the caller's deadline has passed, send nothing.
+    if (req.signal?.aborted)
+      throw transportError(req.method, req.path, req.signal.reason);
     const started = performance.now();
     const verb = req.verb ?? req.method;
     const resource = resourceOfPath(req.path);
@@ -195,7 +202,7 @@ export class KubeClient {
       if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {
       accept: req.accept ?? "application/json",
-      "user-agent": "siskin",
+      "user-agent": this.userAgent,
     };
     const authorization = await this.credentials.authorization();
     if (authorization) headers.authorization = authorization;
