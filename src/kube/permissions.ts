@@ -124,9 +124,9 @@ export const permissions: Permission[] = [
     resources: ["leases"],
     verbs: ["get", "create", "update"],
     usedBy: [
-      "src/kube/leader.ts: this.o.api.get<V1Lease>(",
-      "src/kube/leader.ts: this.o.api.create(",
-      "src/kube/leader.ts: this.o.api.replace(",
+      'src/kube/lease-store.ts: method: "GET",',
+      'src/kube/lease-store.ts: method: "POST",',
+      'src/kube/lease-store.ts: method: "PUT",',
     ],
     namespaced: true,
   },
