@@ -12,6 +12,7 @@ import {
 } from "./controller/lookups.ts";
 import { exposedGc, IdleCompaction } from "./util/idle-compaction.ts";
 import { createReconciler } from "./controller/reconciler.ts";
+import { defaultDashboardLimits } from "./dashboard/limits.ts";
 import { startDashboard } from "./dashboard/start.ts";
 import {
   Semaphores,
@@ -38,7 +39,6 @@ import { createHttpServer } from "./telemetry/server.ts";
 import { systemClock } from "./util/clock.ts";
 import { version } from "./version.ts";
 import { errorMessage, isRetriable, SiskinError } from "./util/errors.ts";
-
 
 /**
  * Calls in flight per metrics provider and per webhook host. 64 queries answering in 200 ms carry the
@@ -73,9 +73,17 @@ async function main(): Promise<void> {
     clock,
   );
   const leaseLimiter = tokenBucket(5, 10, clock);
+  const dashboardLimiter = tokenBucket(
+    defaultDashboardLimits.apiPerSecond,
+    defaultDashboardLimits.apiBurst,
+    clock,
+  );
   recorder.runtime.limiterWaitsFrom(() => ({
     shared: limiter.waitedMs / 1000,
     ...(election.enabled ? { lease: leaseLimiter.waitedMs / 1000 } : {}),
+    ...(config.dashboard
+      ? { dashboard: dashboardLimiter.waitedMs / 1000 }
+      : {}),
   }));
   const client = new KubeClient(access, {
     clock,
@@ -84,6 +92,16 @@ async function main(): Promise<void> {
     onRequest: (sample) => recorder.runtime.kubeRequest(sample),
   });
   const api = new KubeApi(client);
+  // The dashboard's own client: its own connections and budget, so a login flood waits there.
+  const dashboardClient = config.dashboard
+    ? new KubeClient(access, {
+        clock,
+        userAgent: `${userAgent} dashboard`,
+        limiter: dashboardLimiter,
+        maxSockets: 8,
+        onRequest: (sample) => recorder.runtime.kubeRequest(sample),
+      })
+    : undefined;
 
   // Lease traffic has a client of its own: its own two connections and budget (a renewal is two
   // requests per retry period), never behind reconcile traffic in the shared limiter or pool.
@@ -282,14 +300,22 @@ async function main(): Promise<void> {
   await caches.start();
   synced = true;
   logger.info("informers synced");
+  const dashboardLog = logger.child({ component: "dashboard" });
   const dashboard = config.dashboard
     ? await startDashboard(config.dashboard, {
-        client,
-        api,
+        client: dashboardClient ?? client,
         canaries: caches.canaries,
         ...(config.namespace ? { namespace: config.namespace } : {}),
+        operatorNamespace: election.namespace,
         clock,
-        logger: logger.child({ component: "dashboard" }),
+        logger: dashboardLog,
+      }).catch((error: unknown) => {
+        // The controller does not need the dashboard: it keeps running, and says why there is none.
+        dashboardLog.error(
+          { err: errorMessage(error) },
+          "dashboard not started",
+        );
+        return undefined;
       })
     : undefined;
   const enqueueAll = () => {
@@ -308,6 +334,7 @@ async function main(): Promise<void> {
     await caches.stop();
     client.close();
     leaseClient?.close();
+    dashboardClient?.close();
     server.close();
     process.exit(0);
   };

@@ -1,5 +1,6 @@
 // Operator flags -> one frozen config object. Every problem is reported at once, each naming its flag.
 import { strictArgs } from "../util/args.ts";
+import { isDnsSubdomain } from "../util/k8s-names.ts";
 import { parseDuration } from "../util/durations.ts";
 import {
   gatewayApiFlavours,
@@ -33,7 +34,13 @@ export interface OperatorConfig {
   /** Canaries reconciled at once. */
   threadiness: number;
   /** The dashboard (--dashboard-port); off when undefined. */
-  dashboard?: { port: number; sessionTtlMs: number; secureCookie: boolean };
+  dashboard?: {
+    port: number;
+    sessionTtlMs: number;
+    secureCookie: boolean;
+    /** The Secret (in the operator's namespace) with the session key and logouts the replicas share. */
+    sessionSecret: string;
+  };
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -77,6 +84,10 @@ const options = {
   "dashboard-port": { type: "string" },
   "dashboard-session-ttl": { type: "string", default: "8h" },
   "dashboard-secure-cookie": { type: "string", default: "false" },
+  "dashboard-session-secret": {
+    type: "string",
+    default: "siskin-dashboard-sessions",
+  },
   "enable-leader-election": { type: "string", default: "false" },
   "leader-election-namespace": { type: "string" },
   "leader-election-lease-duration": { type: "string", default: "15s" },
@@ -229,6 +240,11 @@ export function parseOperatorFlags(
   const secureCookie = get("dashboard-secure-cookie");
   if (secureCookie !== "true" && secureCookie !== "false")
     problems.push("--dashboard-secure-cookie: use true or false");
+  const sessionSecret = get("dashboard-session-secret");
+  if (!isDnsSubdomain(sessionSecret))
+    problems.push(
+      `--dashboard-session-secret: "${sessionSecret}" is not a Secret name`,
+    );
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -273,6 +289,7 @@ export function parseOperatorFlags(
               port: dashboardPortNumber,
               sessionTtlMs: sessionTtlMs ?? 0,
               secureCookie: secureCookie === "true",
+              sessionSecret,
             },
           }
         : {}),

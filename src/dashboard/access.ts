@@ -3,6 +3,7 @@
 // namespace (what they see) and "patch canaries" (whether the buttons show and work).
 import type { KubeClient } from "../kube/client/http.ts";
 import type { Clock } from "../util/clock.ts";
+import { LruMap } from "../util/lru.ts";
 import type { DashboardUser, Session } from "./sessions.ts";
 
 export type CanaryVerb = "list" | "patch";
@@ -73,19 +74,37 @@ export function kubeAccessReviewer(client: KubeClient): AccessReviewer {
 /** How long an access answer is reused within a session: a revoked RoleBinding bites within this. */
 export const accessCacheMs = 30_000;
 
-/** The reviewer's answer for this session, from the session's short cache when fresh. */
-export async function sessionAllows(
-  reviewer: AccessReviewer,
-  clock: Clock,
-  session: Session,
-  verb: CanaryVerb,
-  namespace: string,
-): Promise<boolean> {
-  const key = `${verb} ${namespace}`;
-  const now = clock.now().getTime();
-  const cached = session.access.get(key);
-  if (cached && cached.until > now) return cached.allowed;
-  const allowed = await reviewer.allowed(session.user, verb, namespace);
-  session.access.set(key, { allowed, until: now + accessCacheMs });
-  return allowed;
+/**
+ * Access answers by session, verb and namespace, all sessions together in one bounded LRU: a visitor
+ * asking about ever new namespaces pushes out old answers (they are asked again), never grows memory.
+ */
+export class AccessCache {
+  private readonly answers: LruMap<string, { allowed: boolean; until: number }>;
+  private readonly reviewer: AccessReviewer;
+  private readonly clock: Clock;
+
+  constructor(reviewer: AccessReviewer, clock: Clock, max: number) {
+    this.reviewer = reviewer;
+    this.clock = clock;
+    this.answers = new LruMap(max);
+  }
+
+  /** The reviewer's answer for this session, reused for accessCacheMs. */
+  async allows(
+    session: Session,
+    verb: CanaryVerb,
+    namespace: string,
+  ): Promise<boolean> {
+    const key = `${session.id} ${verb} ${namespace}`;
+    const now = this.clock.monotonicMs();
+    const cached = this.answers.get(key);
+    if (cached && cached.until > now) return cached.allowed;
+    const allowed = await this.reviewer.allowed(session.user, verb, namespace);
+    this.answers.set(key, { allowed, until: now + accessCacheMs });
+    return allowed;
+  }
+
+  get size(): number {
+    return this.answers.size;
+  }
 }

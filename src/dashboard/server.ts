@@ -25,7 +25,8 @@ import type { ObjectStore, StoredObject } from "../kube/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Clock } from "../util/clock.ts";
 import { errorMessage } from "../util/errors.ts";
-import { sessionAllows, type AccessReviewer } from "./access.ts";
+import { nameProblem } from "../util/k8s-names.ts";
+import { AccessCache, type AccessReviewer } from "./access.ts";
 import { loadAssets } from "./assets.ts";
 import {
   BodyError,
@@ -35,12 +36,13 @@ import {
   sendError,
   sendJson,
 } from "./http.ts";
+import type { DashboardLimits } from "./limits.ts";
+import { header, loginHandlers } from "./login.ts";
 import {
-  clearedCookieHeader,
   cookieValue,
   csrfMatches,
-  sessionCookieHeader,
   SessionStore,
+  type RevocationList,
   type Session,
 } from "./sessions.ts";
 import { StreamHub } from "./stream.ts";
@@ -56,28 +58,48 @@ export interface DashboardDeps {
   sessionTtlMs: number;
   /** Mark the cookie Secure (the dashboard is reached over HTTPS, through an ingress). */
   secureCookie: boolean;
+  /** Signs session cookies; the replicas share it (session-secret.ts). */
+  sessionKey: Buffer;
+  revocations: RevocationList;
+  limits: DashboardLimits;
 }
 
 export interface Dashboard {
   server: Server;
   hub: StreamHub;
   sessions: SessionStore;
+  access: AccessCache;
+  /** Logins answered 429 so far. */
+  readonly loginsRefused: number;
 }
 
-const canaryPath =
-  /^\/api\/canaries\/([a-z0-9.-]+)\/([a-z0-9.-]+)(\/requests)?$/;
+const canaryPath = /^\/api\/canaries\/([^/]+)\/([^/]+)(\/requests)?$/;
+
+/** Why a namespace/name from a URL cannot name a Canary, before anything is asked of the API server. */
+const pathProblem = (namespace: string, name: string): string | undefined =>
+  nameProblem("namespace", namespace, "namespace") ??
+  nameProblem("name", name, "name");
 
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const assets = loadAssets();
-  const sessions = new SessionStore(deps.clock, deps.sessionTtlMs);
+  const sessions = new SessionStore({
+    clock: deps.clock,
+    ttlMs: deps.sessionTtlMs,
+    key: deps.sessionKey,
+    limits: deps.limits,
+    revocations: deps.revocations,
+  });
+  const access = new AccessCache(
+    deps.reviewer,
+    deps.clock,
+    deps.limits.accessAnswers,
+  );
   const canSee = (session: Session, namespace: string) =>
-    sessionAllows(deps.reviewer, deps.clock, session, "list", "").then(
-      (all) =>
-        all ||
-        sessionAllows(deps.reviewer, deps.clock, session, "list", namespace),
-    );
+    access
+      .allows(session, "list", "")
+      .then((all) => all || access.allows(session, "list", namespace));
   const canPatch = (session: Session, namespace: string) =>
-    sessionAllows(deps.reviewer, deps.clock, session, "patch", namespace);
+    access.allows(session, "patch", namespace);
   const eventsOf = (canary: Canary) =>
     deps.events
       .list(canary.metadata.namespace)
@@ -88,7 +110,17 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     detail,
     canSee,
     canPatch,
-    now: () => deps.clock.now().getTime(),
+    clock: deps.clock,
+    limits: deps.limits,
+  });
+  const logins = loginHandlers({
+    reviewer: deps.reviewer,
+    sessions,
+    hub,
+    clock: deps.clock,
+    logger: deps.logger,
+    limits: deps.limits,
+    secureCookie: deps.secureCookie,
   });
   // Every change, the operator's own status writes included (a plain `on` does not hear those).
   deps.canaries.onEveryChange(({ verb, object }) =>
@@ -112,36 +144,6 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
           `${b.metadata.namespace}/${b.metadata.name}`,
         ),
       );
-  }
-
-  async function login(req: IncomingMessage, res: ServerResponse) {
-    if (crossOrigin(req))
-      return sendError(res, 403, "cross-origin login refused");
-    const body = await readJsonBody(req);
-    const token = typeof body.token === "string" ? body.token.trim() : "";
-    if (!token)
-      return sendError(
-        res,
-        400,
-        'send {"token": "..."}: a ServiceAccount token or the output of kubectl create token',
-      );
-    const user = await deps.reviewer.authenticate(token);
-    if (!user)
-      return sendError(res, 401, "the API server did not accept this token");
-    const session = sessions.create(user);
-    deps.logger.info({ user: user.username }, "dashboard login");
-    sendJson(
-      res,
-      200,
-      { user: user.username, csrf: session.csrf, expiresAt: session.expiresAt },
-      {
-        "set-cookie": sessionCookieHeader(
-          session,
-          deps.sessionTtlMs,
-          deps.secureCookie,
-        ),
-      },
-    );
   }
 
   async function request(
@@ -217,7 +219,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         .end(asset.body);
       return;
     }
-    if (method === "POST" && path === "/login") return login(req, res);
+    if (method === "POST" && path === "/login") return logins.login(req, res);
     const session = sessions.get(cookieValue(req.headers.cookie));
     if (!session) {
       if (path.startsWith("/api/") || path === "/logout")
@@ -228,12 +230,8 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
         );
       return sendError(res, 404, "not found");
     }
-    if (method === "POST" && path === "/logout") {
-      if (!csrfMatches(session, header(req, "x-csrf-token")))
-        return sendError(res, 403, "missing or wrong X-CSRF-Token");
-      sessions.delete(session.id);
-      return sendJson(res, 200, {}, { "set-cookie": clearedCookieHeader });
-    }
+    if (method === "POST" && path === "/logout")
+      return logins.logout(req, res, session);
     if (method === "GET" && path === "/api/session")
       return sendJson(res, 200, {
         user: session.user.username,
@@ -246,12 +244,30 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       });
     if (method === "GET" && path === "/api/stream") {
       const focus = url.searchParams.get("focus") ?? undefined;
-      hub.add({ session, res, ...(focus ? { focus } : {}) });
+      const [focusNs = "", focusName = "", extra] = focus?.split("/") ?? [];
+      const bad =
+        focus &&
+        (extra !== undefined
+          ? "focus is not namespace/name"
+          : pathProblem(focusNs, focusName));
+      if (bad) return sendError(res, 400, bad);
+      const refused = hub.add({ session, res, ...(focus ? { focus } : {}) });
+      if (refused) sendError(res, 429, refused);
       return;
     }
     const match = canaryPath.exec(path);
     if (match) {
-      const [, namespace = "", name = "", requests] = match;
+      const [, rawNamespace = "", rawName = "", requests] = match;
+      let namespace: string;
+      let name: string;
+      try {
+        namespace = decodeURIComponent(rawNamespace);
+        name = decodeURIComponent(rawName);
+      } catch {
+        return sendError(res, 400, "the path is not valid URL encoding");
+      }
+      const bad = pathProblem(namespace, name);
+      if (bad) return sendError(res, 400, bad);
       if (requests && method === "POST")
         return request(req, res, session, namespace, name);
       if (!requests && method === "GET") {
@@ -288,10 +304,13 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
       else res.end();
     });
   });
-  return { server, hub, sessions };
+  return {
+    server,
+    hub,
+    sessions,
+    access,
+    get loginsRefused() {
+      return logins.refused;
+    },
+  };
 }
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};

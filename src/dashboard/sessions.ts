@@ -1,8 +1,19 @@
-// Dashboard sessions: a random id in an HttpOnly, SameSite=Strict cookie points at who logged in (as the
-// TokenReview answered) and the session's CSRF token. The bearer token itself is never kept: access
-// checks are SubjectAccessReviews for the reviewed user, so nothing a person typed outlives the login.
+// Dashboard sessions. A login (a TokenReview the API server accepted) gets a signed cookie holding the
+// session id, who logged in and the expiry (session-cookie.ts), HttpOnly and SameSite=Strict. The bearer
+// token itself is never kept: access checks are SubjectAccessReviews for the reviewed user. Any replica
+// with the session key reads the cookie, so sessions survive a failover and work behind a Service with
+// several pods. A logout is recorded in a revocation list the replicas share (session-secret.ts).
+// Caps: a user's sessions (their next login ends their own oldest, nobody else's) and the sessions one
+// replica issues (past it, new logins are refused; no one is logged out).
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../util/clock.ts";
+import type { DashboardLimits } from "./limits.ts";
+import {
+  csrfOf,
+  maxCookieValueBytes,
+  readSession,
+  signSession,
+} from "./session-cookie.ts";
 
 export interface DashboardUser {
   username: string;
@@ -17,69 +28,140 @@ export interface Session {
   /** Sent back on every write (X-CSRF-Token); the page reads it from /api/session. */
   csrf: string;
   expiresAt: number;
-  /** SubjectAccessReview answers by "verb namespace", kept briefly so a page view costs no API call. */
-  access: Map<string, { allowed: boolean; until: number }>;
+}
+
+/** Logged-out sessions, shared by the replicas. */
+export interface RevocationList {
+  has(id: string): boolean;
+  /** Records a logout; the replica that answered knows at once, the others within a watch event. */
+  add(id: string, expiresAt: number): Promise<void>;
+  readonly size: number;
+}
+
+/** A revocation list of one replica (unit tests, and a dashboard without a session Secret). */
+export function memoryRevocations(clock: Clock): RevocationList {
+  const revoked = new Map<string, number>();
+  return {
+    has: (id) => {
+      const until = revoked.get(id);
+      return until !== undefined && until > clock.now().getTime();
+    },
+    add: async (id, expiresAt) => void revoked.set(id, expiresAt),
+    get size() {
+      return revoked.size;
+    },
+  };
 }
 
 export const sessionCookie = "siskin_session";
 
-const newId = () => randomBytes(32).toString("base64url");
+export type Login =
+  { session: Session; cookie: string } | { refused: string; status: number };
+
+interface Issued {
+  id: string;
+  expiresAt: number;
+}
 
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
   private readonly clock: Clock;
   readonly ttlMs: number;
-  private readonly maxSessions: number;
+  private readonly key: Buffer;
+  private readonly limits: Pick<
+    DashboardLimits,
+    "sessions" | "sessionsPerUser" | "revocations"
+  >;
+  private readonly revocations: RevocationList;
+  /** Live sessions this replica issued, by user: for the caps. */
+  private readonly issued = new Map<string, Issued[]>();
+  private issuedCount = 0;
 
-  constructor(clock: Clock, ttlMs: number, maxSessions = 10_000) {
-    this.clock = clock;
-    this.ttlMs = ttlMs;
-    this.maxSessions = maxSessions;
+  constructor(options: {
+    clock: Clock;
+    ttlMs: number;
+    key: Buffer;
+    limits: SessionStore["limits"];
+    revocations: RevocationList;
+  }) {
+    this.clock = options.clock;
+    this.ttlMs = options.ttlMs;
+    this.key = options.key;
+    this.limits = options.limits;
+    this.revocations = options.revocations;
   }
 
-  create(user: DashboardUser): Session {
-    this.sweep();
-    // Beyond the cap the oldest session goes: a flood of logins cannot grow memory without bound.
-    while (this.sessions.size >= this.maxSessions) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest === undefined) break;
-      this.sessions.delete(oldest);
+  async create(user: DashboardUser): Promise<Login> {
+    const now = this.clock.now().getTime();
+    this.sweep(now);
+    if (this.issuedCount >= this.limits.sessions)
+      return {
+        status: 503,
+        refused: `the dashboard has ${this.limits.sessions} live sessions; try again when some expire`,
+      };
+    const mine = this.issued.get(user.username) ?? [];
+    if (mine.length >= this.limits.sessionsPerUser) {
+      if (this.revocations.size >= this.limits.revocations)
+        return {
+          status: 429,
+          refused: `${user.username} has ${mine.length} sessions; log out of one first`,
+        };
+      // The user's own oldest session makes room; other users are never touched.
+      const oldest = mine.shift();
+      this.issuedCount--;
+      if (oldest) await this.revocations.add(oldest.id, oldest.expiresAt);
     }
     const session: Session = {
-      id: newId(),
+      id: randomBytes(32).toString("base64url"),
       user,
-      csrf: newId(),
-      expiresAt: this.clock.now().getTime() + this.ttlMs,
-      access: new Map(),
+      csrf: "",
+      expiresAt: now + this.ttlMs,
     };
-    this.sessions.set(session.id, session);
-    return session;
+    session.csrf = csrfOf(this.key, session.id);
+    const cookie = signSession(this.key, session);
+    if (cookie.length > maxCookieValueBytes)
+      return {
+        status: 400,
+        refused: `${user.username} belongs to too many groups to fit a session cookie`,
+      };
+    mine.push({ id: session.id, expiresAt: session.expiresAt });
+    this.issued.set(user.username, mine);
+    this.issuedCount++;
+    return { session, cookie };
   }
 
-  /** The live session with this id; an unknown or expired id gives undefined. */
-  get(id: string | undefined): Session | undefined {
-    if (!id) return undefined;
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    if (session.expiresAt <= this.clock.now().getTime()) {
-      this.sessions.delete(id);
+  /** The live session a cookie value carries; a forged, expired or logged-out one gives undefined. */
+  get(cookie: string | undefined): Session | undefined {
+    const claims = readSession(this.key, cookie);
+    if (!claims || claims.expiresAt <= this.clock.now().getTime())
       return undefined;
+    if (this.revocations.has(claims.id)) return undefined;
+    return { ...claims, csrf: csrfOf(this.key, claims.id) };
+  }
+
+  /** Logs a session out, on every replica. */
+  async revoke(session: Session): Promise<void> {
+    await this.revocations.add(session.id, session.expiresAt);
+    const mine = this.issued.get(session.user.username);
+    const at = mine?.findIndex((s) => s.id === session.id) ?? -1;
+    if (mine && at >= 0) {
+      mine.splice(at, 1);
+      this.issuedCount--;
     }
-    return session;
   }
 
-  delete(id: string): void {
-    this.sessions.delete(id);
-  }
-
+  /** Live sessions this replica issued. */
   get size(): number {
-    return this.sessions.size;
+    this.sweep(this.clock.now().getTime());
+    return this.issuedCount;
   }
 
-  private sweep(): void {
-    const now = this.clock.now().getTime();
-    for (const [id, s] of this.sessions)
-      if (s.expiresAt <= now) this.sessions.delete(id);
+  private sweep(now: number): void {
+    for (const [user, sessions] of this.issued) {
+      const live = sessions.filter((s) => s.expiresAt > now);
+      this.issuedCount -= sessions.length - live.length;
+      if (live.length > 0) this.issued.set(user, live);
+      else this.issued.delete(user);
+    }
   }
 }
 
@@ -107,12 +189,12 @@ export function cookieValue(
 }
 
 export function sessionCookieHeader(
-  session: Session,
+  cookie: string,
   ttlMs: number,
   secure: boolean,
 ): string {
   return [
-    `${sessionCookie}=${session.id}`,
+    `${sessionCookie}=${cookie}`,
     "HttpOnly",
     "SameSite=Strict",
     "Path=/",

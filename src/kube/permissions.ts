@@ -71,6 +71,9 @@ export const permissions: Permission[] = [
       cached('"v1", "ConfigMap"'),
       cached('"v1", "Secret"'),
       "src/controller/workload-actions.ts: configCopies(canary, observed.tracked)",
+      // The dashboard's session key and shared logouts, in the operator's namespace.
+      'src/dashboard/session-secret.ts: kind: "Secret"',
+      'src/dashboard/session-secret.ts: contentType: "application/merge-patch+json"',
     ],
   },
   {

@@ -176,6 +176,8 @@ const routePaths: Record<RouteKind, string> = {
 /** Watches the router's object and records each distinct canary weight it goes through, in order. */
 export class WeightRecorder {
   readonly seen: number[] = [];
+  /** When each weight in `seen` was first seen (ms since the epoch, this process's clock). */
+  readonly at: number[] = [];
   private request: { abort(): void } | undefined;
   private readonly kind: RouteKind;
 
@@ -192,7 +194,10 @@ export class WeightRecorder {
           this.kind === "RouteTable"
             ? routeWeights(object)
             : gatewayRouteWeights(object);
-        if (this.seen[this.seen.length - 1] !== w[1]) this.seen.push(w[1]);
+        if (this.seen[this.seen.length - 1] !== w[1]) {
+          this.seen.push(w[1]);
+          this.at.push(Date.now());
+        }
         if (w[0] + w[1] !== 100) this.seen.push(Number.NaN); // never a split that does not add up
       },
       () => undefined,
