@@ -14,10 +14,8 @@ import { exposedGc, IdleCompaction } from "./util/idle-compaction.ts";
 import { createReconciler } from "./controller/reconciler.ts";
 import { defaultDashboardLimits } from "./dashboard/limits.ts";
 import { startDashboard } from "./dashboard/start.ts";
-import {
-  Semaphores,
-  StepObservations,
-} from "./controller/step-observations.ts";
+import { FairSlots } from "./controller/fair-slots.ts";
+import { StepObservations } from "./controller/step-observations.ts";
 import { StepTimes } from "./controller/step-times.ts";
 import { KubeApi } from "./kube/api.ts";
 import { KubeClient } from "./kube/client/http.ts";
@@ -43,7 +41,7 @@ import { errorMessage, isRetriable, SiskinError } from "./util/errors.ts";
 /**
  * Calls in flight per metrics provider and per webhook host. 64 queries answering in 200 ms carry the
  * checks of ~100 canaries stepping in the same second (bench:fleet's busy fleet); one slow provider
- * still cannot take the others' share.
+ * still cannot take the others' share, and one Canary holds at most 16 of a provider's slots.
  */
 const outboundPerProvider = 64;
 
@@ -279,7 +277,7 @@ async function main(): Promise<void> {
         "gathering a step's results failed",
       ),
     ),
-    outbound: new Semaphores(outboundPerProvider),
+    outbound: new FairSlots(outboundPerProvider),
     announcer,
   });
 

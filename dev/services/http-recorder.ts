@@ -14,7 +14,9 @@ export interface RecordedRequest {
 /** The answer to a request; undefined leaves it unanswered (a server that hangs). */
 export type Responder = (
   req: RecordedRequest,
-) => { status: number; body?: string } | undefined;
+) =>
+  | { status: number; body?: string; headers?: Record<string, string> }
+  | undefined;
 
 export class HttpRecorder {
   readonly requests: RecordedRequest[] = [];
@@ -37,7 +39,8 @@ export class HttpRecorder {
         };
         this.requests.push(recorded);
         const answer = this.respond(recorded);
-        if (answer) res.writeHead(answer.status).end(answer.body ?? "");
+        if (answer)
+          res.writeHead(answer.status, answer.headers).end(answer.body ?? "");
       });
     });
     await new Promise<void>((resolve) =>

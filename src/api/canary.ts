@@ -1,5 +1,6 @@
 // The Canary resource (flagger.app/v1beta1): the schema every other part of Siskin is typed from.
 import { s, type Infer } from "./schema.ts";
+import { shownQueryLength, specBounds } from "./bounds.ts";
 
 const name = () => s.string({ minLength: 1 });
 const stringMap = () => s.map(s.string());
@@ -76,7 +77,7 @@ export const metricSchema = s.object({
   threshold: s.number().describe("Deprecated: use thresholdRange.min."),
   thresholdRange: s.object({ min: s.number(), max: s.number() }),
   query: s
-    .string()
+    .string({ maxLength: specBounds.queryLength })
     .describe("Inline Prometheus query (legacy; prefer templateRef)."),
   templateRef: s.object({ name: name().required(), namespace: s.string() }),
   templateVariables: stringMap(),
@@ -126,8 +127,10 @@ export const metricSchema = s.object({
 export const webhookSchema = s.object({
   name: name().required(),
   type: s.string({ enum: webhookTypes }),
-  url: s.string({ pattern: "^https?://" }).required(),
-  timeout: duration(),
+  url: s
+    .string({ pattern: "^https?://", maxLength: specBounds.urlLength })
+    .required(),
+  timeout: duration().describe("At most 1h; default 10s."),
   retries: s.integer({ minimum: 0, maximum: 10 }),
   metadata: stringMap(),
   muteAlert: s.boolean(),
@@ -173,7 +176,7 @@ export const analysisSchema = s
       maxAge: s.integer({ minimum: 0 }),
       primaryCookieName: s.string(),
     }),
-    metrics: s.array(metricSchema),
+    metrics: s.array(metricSchema, { maxItems: specBounds.metrics }),
     // Siskin additions (Flagger ignores them):
     minRequests: s
       .integer({ minimum: 0 })
@@ -185,8 +188,8 @@ export const analysisSchema = s
       .describe(
         "Inconclusive intervals in a row that hold the step; each one after them counts as a failed check. Default 3.",
       ),
-    webhooks: s.array(webhookSchema),
-    alerts: s.array(alertSchema),
+    webhooks: s.array(webhookSchema, { maxItems: specBounds.webhooks }),
+    alerts: s.array(alertSchema, { maxItems: specBounds.alerts }),
   })
   .rule(
     "has(self.stepWeight) || has(self.stepWeights) || has(self.iterations)",
@@ -295,7 +298,9 @@ export const checkResultSchema = s.object({
     .number()
     .describe("compareTo: primary: the primary's value over the same window."),
   threshold: s.string(),
-  query: s.string(),
+  query: s
+    .string()
+    .describe(`The query, cut at ${shownQueryLength} characters.`),
   message: s.string(),
 });
 

@@ -158,4 +158,51 @@ describe("resolveCanarySpec", () => {
       });
     },
   );
+
+  it("refuses what the CRD bounds, for objects stored before it did, naming the field", () => {
+    const spec = seedCanarySpec();
+    spec.analysis.interval = "25h";
+    spec.analysis.metrics = Array.from({ length: 51 }, (_, i) => ({
+      name: `m${i}`,
+      query: i === 0 ? "x".repeat(16_385) : "up",
+      thresholdRange: { min: 1 },
+    }));
+    spec.analysis.webhooks = [
+      { name: "slow", url: "http://127.0.0.1:9/", timeout: "2h" },
+      { name: "overflow", url: "http://127.0.0.1:9/", timeout: "1000000h" },
+      { name: "long", url: `http://127.0.0.1:9/${"a".repeat(2048)}` },
+    ];
+    const result = resolveCanarySpec(spec, ctx);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual(
+      expect.arrayContaining([
+        {
+          path: "spec.analysis.interval",
+          message: "25h is longer than the maximum of 24h; lower it",
+        },
+        {
+          path: "spec.analysis.metrics",
+          message: "has 51 entries; at most 50 are allowed",
+        },
+        {
+          path: "spec.analysis.metrics[0].query",
+          message: "is longer than 16384 characters",
+        },
+        {
+          path: "spec.analysis.webhooks[0].timeout",
+          message: "2h is longer than the 1h a webhook may take; lower it",
+        },
+        {
+          path: "spec.analysis.webhooks[1].timeout",
+          message:
+            "1000000h is longer than the 1h a webhook may take; lower it",
+        },
+        {
+          path: "spec.analysis.webhooks[2].url",
+          message: "is longer than 2048 characters",
+        },
+      ]),
+    );
+  });
 });

@@ -2,6 +2,7 @@
 // The result is either a fully defaulted spec the analysis core can trust, or a list of issues,
 // each naming the field and how to fix it.
 import { parseDuration } from "../util/durations.ts";
+import { specBounds } from "./bounds.ts";
 import { isGatewayApi, type RouterName } from "../routers/names.ts";
 import type { CanaryMetric, CanarySpec, CanaryWebhook } from "./canary.ts";
 
@@ -123,7 +124,13 @@ export function resolveCanarySpec(
       path: "spec.analysis.interval",
       message: `${analysis.interval} is below the minimum of ${ctx.minIntervalMs / 1000}s; raise it`,
     });
+  } else if (intervalMs > specBounds.intervalMs) {
+    issues.push({
+      path: "spec.analysis.interval",
+      message: `${analysis.interval} is longer than the maximum of 24h; lower it`,
+    });
   }
+  checkListSizes(analysis, issues);
 
   const iterations = analysis.iterations ?? 0;
   const strategy: Strategy =
@@ -169,15 +176,23 @@ export function resolveCanarySpec(
   }
   const webhooks = analysis.webhooks ?? [];
   webhooks.forEach((hook, i) => {
-    if (
-      hook.timeout !== undefined &&
-      parseDuration(hook.timeout) === undefined
-    ) {
+    const timeoutMs =
+      hook.timeout === undefined ? 0 : parseDuration(hook.timeout);
+    if (timeoutMs === undefined)
       issues.push({
         path: `spec.analysis.webhooks[${i}].timeout`,
         message: `"${hook.timeout}" is not a duration`,
       });
-    }
+    else if (timeoutMs > specBounds.hookTimeoutMs)
+      issues.push({
+        path: `spec.analysis.webhooks[${i}].timeout`,
+        message: `${hook.timeout} is longer than the 1h a webhook may take; lower it`,
+      });
+    if (hook.url.length > specBounds.urlLength)
+      issues.push({
+        path: `spec.analysis.webhooks[${i}].url`,
+        message: `is longer than ${specBounds.urlLength} characters`,
+      });
   });
 
   const grpc =
@@ -370,6 +385,28 @@ function checkGatewayApi(
 
 export const defaultMinRequests = 10;
 export const defaultMaxInconclusive = 3;
+
+/** List sizes the CRD schema bounds, checked again for objects stored before it did. */
+function checkListSizes(analysis: CanarySpec["analysis"], issues: Issue[]) {
+  const lists = [
+    ["metrics", analysis.metrics?.length ?? 0, specBounds.metrics],
+    ["webhooks", analysis.webhooks?.length ?? 0, specBounds.webhooks],
+    ["alerts", analysis.alerts?.length ?? 0, specBounds.alerts],
+  ] as const;
+  for (const [field, n, max] of lists)
+    if (n > max)
+      issues.push({
+        path: `spec.analysis.${field}`,
+        message: `has ${n} entries; at most ${max} are allowed`,
+      });
+  (analysis.metrics ?? []).forEach((m, i) => {
+    if ((m.query?.length ?? 0) > specBounds.queryLength)
+      issues.push({
+        path: `spec.analysis.metrics[${i}].query`,
+        message: `is longer than ${specBounds.queryLength} characters`,
+      });
+  });
+}
 
 function resolveMetric(
   metric: CanaryMetric,

@@ -16,6 +16,7 @@ export interface OpenApiSchema {
   minimum?: number;
   maximum?: number;
   minLength?: number;
+  maxLength?: number;
   minItems?: number;
   maxItems?: number;
   nullable?: boolean;
@@ -85,6 +86,7 @@ interface StringOptions {
   pattern?: string;
   format?: string;
   minLength?: number;
+  maxLength?: number;
 }
 
 export const s = {

@@ -1,5 +1,6 @@
 // MetricTemplate and AlertProvider (flagger.app/v1beta1).
 import { s, type Infer } from "./schema.ts";
+import { specBounds } from "./bounds.ts";
 
 /** Metric providers Siskin can query; the registry in src/metrics must have one entry per name. */
 export const metricProviderTypes = [
@@ -21,14 +22,16 @@ export const metricTemplateSpecSchema = s.object({
   provider: s
     .object({
       type: s.string({ enum: metricProviderTypes }).required(),
-      address: s.string(),
+      address: s.string({ maxLength: specBounds.urlLength }),
       secretRef: s.object({ name: s.string({ minLength: 1 }).required() }),
       region: s.string(),
       insecureSkipVerify: s.boolean(),
       headers: s.map(s.string()),
     })
     .required(),
-  query: s.string({ minLength: 1 }).required(),
+  query: s
+    .string({ minLength: 1, maxLength: specBounds.queryLength })
+    .required(),
 });
 
 export const alertProviderSpecSchema = s.object({

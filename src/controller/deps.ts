@@ -12,7 +12,8 @@ import type { Recorder } from "../telemetry/recorder.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Announcer } from "./announcer.ts";
 import type { Caches } from "./caches.ts";
-import type { Semaphores, StepObservations } from "./step-observations.ts";
+import type { FairSlots } from "./fair-slots.ts";
+import type { StepObservations } from "./step-observations.ts";
 import type { StepTimes } from "./step-times.ts";
 
 export interface ReconcilerDeps {
@@ -33,7 +34,7 @@ export interface ReconcilerDeps {
   /** Step times written by a leader whose clock ran ahead, moved onto this clock. */
   stepTimes: StepTimes;
   /** Bounds calls per metrics provider and per webhook host. */
-  outbound: Semaphores;
+  outbound: FairSlots;
   /** Events, notifications and hooks after the status write, in order per Canary. */
   announcer: Announcer;
 }

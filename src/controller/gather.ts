@@ -1,6 +1,6 @@
 // The observations an analysis step gathers from outside the cluster: webhook answers and metric
 // verdicts. They are gathered beside the reconcile workers (StepObservations) and bounded per webhook
-// host and per metrics provider (Semaphores).
+// host and per metrics provider, shared fairly between Canaries (FairSlots).
 import type { Canary, WebhookType } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import type { DecideInput, HookResult } from "../analysis/types.ts";
@@ -51,6 +51,7 @@ export async function gatherStep(
   checks: boolean,
 ): Promise<Omit<StepResults, "startedAt">> {
   const { name, namespace } = canary.metadata;
+  const owner = `${namespace}/${name}`;
   const payload = {
     name,
     namespace,
@@ -61,7 +62,7 @@ export async function gatherStep(
   for (const hook of spec.webhooks) {
     if (!types.includes(hookType(hook))) continue;
     hooks.push(
-      await deps.outbound.run(`hook ${origin(hook.url)}`, () =>
+      await deps.outbound.run(`hook ${origin(hook.url)}`, owner, () =>
         callWebhook(hook, payload, deps.clock),
       ),
     );
@@ -73,7 +74,8 @@ export async function gatherStep(
     spec,
     prometheus: deps.prometheusFor(spec.metricsServer),
     timeoutMs: metricTimeoutMs,
-    bounded: (provider, work) => deps.outbound.run(`metrics ${provider}`, work),
+    bounded: (provider, work) =>
+      deps.outbound.run(`metrics ${provider}`, owner, work),
     gatewayApiMetrics: deps.config.gatewayApiMetrics,
     ...templateLookups(deps.caches),
   });

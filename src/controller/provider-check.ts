@@ -1,6 +1,7 @@
 // When a Canary initializes, each MetricTemplate provider it uses is asked whether it answers, and the
 // answer becomes an event. It runs beside the reconcile and never delays or fails it.
 import type { Canary } from "../api/canary.ts";
+import { withoutUserinfo } from "../util/urls.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import type { EventRecorder } from "../kube/events.ts";
 import { templateSource, type TemplateLookups } from "../metrics/checks.ts";
@@ -40,10 +41,10 @@ export function checkProvidersInBackground(
           deps,
           deps.timeoutMs,
         );
-        where = ` ${template.provider.type}${template.provider.address ? ` at ${template.provider.address}` : ""}`;
+        where = ` ${template.provider.type}${template.provider.address ? ` at ${withoutUserinfo(template.provider.address)}` : ""}`;
         online = await provider.isOnline(AbortSignal.timeout(deps.timeoutMs));
       } catch (error) {
-        detail = `: ${errorMessage(error)}`;
+        detail = `: ${withoutUserinfo(errorMessage(error))}`;
       }
       await deps.events.record(
         involved,

@@ -2,7 +2,7 @@
 // needs them for an analysis step starts them and returns; when they finish, their results are kept
 // for that step and the Canary is queued again, and the next reconcile decides with them. A slow
 // Prometheus or webhook therefore holds no worker, and each step starts when it is due however many
-// canaries are analysing. Calls are bounded per provider (see Semaphores), so one slow backend cannot
+// canaries are analysing. Calls are bounded per provider (see FairSlots), so one slow backend cannot
 // starve the others. Results live in memory only: after a restart the step simply gathers them again.
 import type { CheckResult } from "../api/canary.ts";
 import type { HookResult } from "../analysis/types.ts";
@@ -80,38 +80,6 @@ export class StepObservations {
   /** How many Canaries are gathering or holding results (a gauge). */
   get size(): number {
     return this.entries.size;
-  }
-}
-
-/** Bounded concurrency per key (a provider's address, a webhook's origin). */
-export class Semaphores {
-  private readonly limit: number;
-  private readonly slots = new Map<
-    string,
-    { used: number; waiting: (() => void)[] }
-  >();
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    let slot = this.slots.get(key);
-    if (!slot) this.slots.set(key, (slot = { used: 0, waiting: [] }));
-    const s = slot;
-    if (s.used >= this.limit)
-      await new Promise<void>((resolve) => s.waiting.push(resolve));
-    else s.used++;
-    try {
-      return await work();
-    } finally {
-      const next = s.waiting.shift();
-      if (next) next();
-      else {
-        s.used--;
-        if (s.used === 0) this.slots.delete(key);
-      }
-    }
   }
 }
 

@@ -2,6 +2,8 @@
 // built-in metric whose window holds fewer than minRequests canary requests) or error; a provider that
 // errors or hangs gives "error" for its check only, within the timeout.
 import type { CheckResult } from "../api/canary.ts";
+import { shownQueryLength } from "../api/bounds.ts";
+import { withoutUserinfo } from "../util/urls.ts";
 import type { ResolvedMetric, ResolvedSpec } from "../api/resolve.ts";
 import { judge, judgeAgainstPrimary, rangeOf } from "../analysis/verdicts.ts";
 import { formatDuration } from "../util/durations.ts";
@@ -243,8 +245,26 @@ export async function runCheck(
   }
 }
 
+/** A result as the status and Events show it: the query and message cut, userinfo removed. */
+export function shownCheck(c: CheckResult): CheckResult {
+  const cut = (text: string, max: number) =>
+    text.length > max ? `${text.slice(0, max)}...` : text;
+  return {
+    ...c,
+    ...(c.query !== undefined
+      ? { query: cut(withoutUserinfo(c.query), shownQueryLength) }
+      : {}),
+    ...(c.message !== undefined
+      ? { message: cut(withoutUserinfo(c.message), 1000) }
+      : {}),
+  };
+}
+
 /** All checks in parallel: one slow provider delays only its own check, bounded by the timeout. */
-export function runChecks(ctx: CheckContext): Promise<CheckResult[]> {
+export async function runChecks(ctx: CheckContext): Promise<CheckResult[]> {
   const shared = { ...ctx, requestCounts: new Map() };
-  return Promise.all(ctx.spec.metrics.map((m) => runCheck(m, shared)));
+  const results = await Promise.all(
+    ctx.spec.metrics.map((m) => runCheck(m, shared)),
+  );
+  return results.map(shownCheck);
 }

@@ -1,6 +1,8 @@
 // Datadog: GET <address>/api/v1/query over the last 10 x interval, with the API and application keys
 // as headers. The value is the last point of the first series; no series or a null point is "no data".
-import { lazyAxiosInstance } from "../util/axios.ts";
+import { boundedCalls, lazyAxiosInstance } from "../util/axios.ts";
+import { withoutUserinfo } from "../util/urls.ts";
+import { redirected, unreachable } from "./http-answers.ts";
 import { SiskinError } from "../util/errors.ts";
 import type { MetricProvider } from "./types.ts";
 
@@ -36,6 +38,7 @@ export function datadogProvider(options: DatadogOptions): MetricProvider {
       "DD-APPLICATION-KEY": options.applicationKey,
     },
     validateStatus: () => true,
+    ...boundedCalls,
   });
   const now = options.now ?? (() => new Date());
   return {
@@ -50,19 +53,19 @@ export function datadogProvider(options: DatadogOptions): MetricProvider {
           signal,
         });
       } catch (error) {
-        throw new SiskinError(
-          "PROVIDER_UNAVAILABLE",
-          `Datadog at ${address} is unreachable: ${(error as Error).message}`,
-          {
-            cause: error,
-            retriable: true,
-          },
-        );
+        throw unreachable("Datadog", address, error);
       }
+      const moved = redirected(
+        "Datadog",
+        address,
+        response.status,
+        response.headers.location,
+      );
+      if (moved) throw moved;
       if (response.status === 401 || response.status === 403) {
         throw new SiskinError(
           "PROVIDER_QUERY",
-          `Datadog at ${address} refused the API/application keys (HTTP ${response.status})`,
+          `Datadog at ${withoutUserinfo(address)} refused the API/application keys (HTTP ${response.status})`,
         );
       }
       const body = response.data;

@@ -1,7 +1,9 @@
 // Prometheus: GET <address>/api/v1/query. A vector's first sample is the value; an empty vector or NaN
 // is "no data"; any other result type, a 4xx/5xx answer or no answer is an error that says which.
 import { Agent } from "node:https";
-import { lazyAxiosInstance } from "../util/axios.ts";
+import { boundedCalls, lazyAxiosInstance } from "../util/axios.ts";
+import { withoutUserinfo } from "../util/urls.ts";
+import { redirected, unreachable } from "./http-answers.ts";
 import { SiskinError } from "../util/errors.ts";
 import type { MetricProvider } from "./types.ts";
 
@@ -33,6 +35,7 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
     },
     ...(options.basicAuth ? { auth: options.basicAuth } : {}),
     validateStatus: () => true,
+    ...boundedCalls,
     ...(options.insecureSkipVerify
       ? { httpsAgent: new Agent({ rejectUnauthorized: false }) }
       : {}),
@@ -47,17 +50,20 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
           signal,
         });
       } catch (error) {
-        throw new SiskinError(
-          "PROVIDER_UNAVAILABLE",
-          `Prometheus at ${options.address} is unreachable: ${(error as Error).message}`,
-          { cause: error, retriable: true },
-        );
+        throw unreachable("Prometheus", options.address, error);
       }
+      const moved = redirected(
+        "Prometheus",
+        options.address,
+        response.status,
+        response.headers.location,
+      );
+      if (moved) throw moved;
       const body = response.data;
       if (response.status === 401 || response.status === 403) {
         throw new SiskinError(
           "PROVIDER_QUERY",
-          `Prometheus at ${options.address} refused the credentials (HTTP ${response.status})`,
+          `Prometheus at ${withoutUserinfo(options.address)} refused the credentials (HTTP ${response.status})`,
         );
       }
       if (response.status >= 400 || body?.status !== "success") {

@@ -3,7 +3,7 @@
 // never put into error messages.
 import { IncomingWebhook, type FetchFunction } from "@slack/webhook";
 import type { AxiosProxyConfig } from "axios";
-import { loadAxios } from "../util/axios.ts";
+import { boundedCalls, loadAxios } from "../util/axios.ts";
 import type { AlertProviderSpec } from "../api/templates.ts";
 import { SiskinError } from "../util/errors.ts";
 import { formats, slackPayload } from "./formats.ts";
@@ -48,8 +48,11 @@ function proxyConfig(proxy: string | undefined): AxiosProxyConfig | undefined {
   };
 }
 
-/** @slack/webhook takes a fetch function; this one goes through the proxy with axios. */
-function proxiedFetch(proxy: AxiosProxyConfig): FetchFunction {
+/**
+ * @slack/webhook takes a fetch function; this one uses axios with the bounds every outside call has
+ * (1 MiB answers, no redirects), through the proxy when there is one.
+ */
+function boundedFetch(proxy: AxiosProxyConfig | undefined): FetchFunction {
   return async (url, init) => {
     const axios = await loadAxios();
     const response = await axios.request({
@@ -57,10 +60,11 @@ function proxiedFetch(proxy: AxiosProxyConfig): FetchFunction {
       method: init?.method ?? "POST",
       headers: init?.headers ?? {},
       data: init?.body,
-      proxy,
+      ...(proxy ? { proxy } : {}),
       timeout: timeoutMs,
       responseType: "text",
       validateStatus: () => true,
+      ...boundedCalls,
     });
     const text = String(response.data ?? "");
     return {
@@ -93,7 +97,7 @@ export function notifierFor(d: Destination): Notifier {
   if (d.type === "slack") {
     const webhook = new IncomingWebhook(d.address, {
       timeout: timeoutMs,
-      ...(proxy ? { fetch: proxiedFetch(proxy) } : {}),
+      fetch: boundedFetch(proxy),
     });
     return {
       async post(n: Notification) {
@@ -120,7 +124,7 @@ export function notifierFor(d: Destination): Notifier {
         const response = await axios.post(d.address, build(n, options), {
           timeout: timeoutMs,
           validateStatus: () => true,
-          maxRedirects: 0,
+          ...boundedCalls,
           ...(proxy ? { proxy } : {}),
           headers: {
             "Content-Type": "application/json",

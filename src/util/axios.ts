@@ -16,3 +16,14 @@ export function lazyAxiosInstance(
   let instance: Promise<AxiosInstance> | undefined;
   return () => (instance ??= loadAxios().then((a) => a.create(defaults)));
 }
+
+/**
+ * Every call to a provider outside the cluster (metrics, chat): answers over 1 MiB are refused instead
+ * of buffered, and redirects are not followed, so a key sent in a header (Datadog's) never goes to a
+ * host the address did not name.
+ */
+export const boundedCalls = {
+  maxContentLength: 1 << 20,
+  maxBodyLength: 1 << 20,
+  maxRedirects: 0,
+} as const;

@@ -11,12 +11,22 @@ export interface Clock {
   setTimer(ms: number, callback: () => void): () => void;
 }
 
+/** Node fires a timer of more than 2^31 - 1 ms after 1 ms; longer waits are chained. */
+const maxTimerMs = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => new Date(),
   monotonicMs: () => performance.now(),
   setTimer: (ms, callback) => {
-    const timer = setTimeout(callback, ms);
-    timer.unref?.();
+    let timer: NodeJS.Timeout;
+    const arm = (left: number) => {
+      timer = setTimeout(
+        left > maxTimerMs ? () => arm(left - maxTimerMs) : callback,
+        Math.min(Math.max(0, left), maxTimerMs),
+      );
+      timer.unref?.();
+    };
+    arm(ms);
     return () => clearTimeout(timer);
   },
 };

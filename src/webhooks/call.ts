@@ -1,6 +1,8 @@
 // Calls a Canary's webhooks: POST JSON {name, namespace, phase, checksum, metadata}. Success is any
 // 2xx (Flagger rejects 204); a failure carries the status code and the start of the response body,
 // which end up in the Event and the Canary's status, so keep them short and printable.
+import type { Readable } from "node:stream";
+import { specBounds } from "../api/bounds.ts";
 import { loadAxios } from "../util/axios.ts";
 import type { CanaryWebhook, WebhookType } from "../api/canary.ts";
 import type { HookResult } from "../analysis/types.ts";
@@ -14,6 +16,8 @@ const defaultHookTimeoutMs = 10_000;
 /** Retries wait 1 s, then 2 s, ... (with jitter), on the injected clock. */
 const retryPolicy = { baseMs: 1000, maxMs: 10_000, jitter: 0.2 };
 const maxBodyChars = 300;
+/** What is read of an answer: enough for the summary; the rest is never received. */
+const maxBodyBytes = 4096;
 
 export interface HookPayload {
   name: string;
@@ -32,6 +36,25 @@ function summarize(body: unknown): string {
     : text;
 }
 
+/** The first `limit` bytes of a stream, then the stream is closed: a large answer is never buffered. */
+function readStart(stream: Readable, limit: number): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      stream.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, limit).toString("utf8"));
+    };
+    stream.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) done();
+    });
+    stream.on("end", done);
+    stream.on("error", done);
+  });
+}
+
 async function attempt(
   hook: CanaryWebhook,
   payload: HookPayload,
@@ -39,15 +62,15 @@ async function attempt(
 ): Promise<Omit<HookResult, "name" | "type">> {
   const axios = await loadAxios();
   try {
-    const response = await axios.post(hook.url, payload, {
+    const response = await axios.post<Readable>(hook.url, payload, {
       timeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
       validateStatus: () => true,
-      responseType: "text",
+      responseType: "stream",
       maxRedirects: 0,
       headers: { "Content-Type": "application/json" },
     });
-    const body = summarize(response.data);
+    const body = summarize(await readStart(response.data, maxBodyBytes));
     const ok = response.status >= 200 && response.status < 300;
     return {
       ok,
@@ -75,9 +98,12 @@ export async function callWebhook(
   payload: HookPayload,
   clock: Clock = systemClock,
 ): Promise<HookResult> {
-  const timeoutMs =
+  // Resolve refuses more than the bound; the cap here keeps an older object from overflowing a timer.
+  const timeoutMs = Math.min(
     (hook.timeout ? parseDuration(hook.timeout) : undefined) ??
-    defaultHookTimeoutMs;
+      defaultHookTimeoutMs,
+    specBounds.hookTimeoutMs,
+  );
   const tries = 1 + (hook.retries ?? 0);
   let result: Omit<HookResult, "name" | "type"> = { ok: false, message: "" };
   for (let i = 0; i < tries; i++) {

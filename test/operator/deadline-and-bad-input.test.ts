@@ -103,6 +103,35 @@ describe("S12: bad input", () => {
       (c) => (c.spec.analysis.maxWeight = 150),
       /spec.analysis.maxWeight: Invalid value: 150: spec.analysis.maxWeight in body should be less than or equal to 100/,
     ],
+    [
+      "51 metrics",
+      (c) =>
+        (c.spec.analysis.metrics = Array.from({ length: 51 }, (_, i) => ({
+          name: `m${i}`,
+          thresholdRange: { min: 1 },
+        }))),
+      /spec.analysis.metrics: Too many: 51: must have at most 50 items/,
+    ],
+    [
+      "a query longer than 16384 characters",
+      (c) =>
+        (c.spec.analysis.metrics = [
+          {
+            name: "long",
+            query: "x".repeat(16_385),
+            thresholdRange: { min: 1 },
+          },
+        ]),
+      /spec.analysis.metrics\[0\].query: Too long: may not be (longer than|more than) 16384/,
+    ],
+    [
+      "a webhook URL longer than 2048 characters",
+      (c) =>
+        (c.spec.analysis.webhooks = [
+          { name: "long", url: `http://hooks/${"a".repeat(2048)}` },
+        ]),
+      /spec.analysis.webhooks\[0\].url: Too long: may not be (longer than|more than) 2048/,
+    ],
   ])(
     "the CRD schema rejects a Canary with %s",
     async (_label, mutate, message) => {
