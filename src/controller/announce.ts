@@ -163,9 +163,15 @@ function alertTarget(
       problem: `AlertProvider ${ns}/${alert.providerRef.name} not found`,
     };
   const secretName = provider.secretRef?.name;
-  const secret = secretName
-    ? templateLookups(deps.caches).lookupSecret(ns, secretName)
-    : {};
+  let secret: Record<string, string> | undefined;
+  try {
+    secret = secretName
+      ? templateLookups(deps.caches).lookupSecret(ns, secretName)
+      : {};
+  } catch (error) {
+    // A ServiceAccount token: never sent anywhere.
+    return { ...base, problem: errorMessage(error) };
+  }
   if (!secret)
     return { ...base, problem: `Secret ${ns}/${secretName} not found` };
   const address = secret.address ?? provider.address;

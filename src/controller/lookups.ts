@@ -2,6 +2,7 @@
 // or a notification needs them), AlertProviders and a user's Upstream. A stub in the cache (an object
 // not yet held whole) reads as "loading", never as "missing".
 import type { V1Secret } from "@kubernetes/client-node";
+import { SiskinError } from "../util/errors.ts";
 import type {
   AlertProviderSpec,
   MetricTemplateSpec,
@@ -25,6 +26,23 @@ export function lookup<T extends StoredObject>(
   return { state: "ready", object: held };
 }
 
+/**
+ * Secret types a MetricTemplate or AlertProvider may not read: a ServiceAccount token would be sent to
+ * the provider's address, which whoever may create a template chooses.
+ */
+const forbiddenSecretTypes = ["kubernetes.io/service-account-token"];
+
+/** Why a Secret may not back a template or alert provider, or undefined when it may. */
+export function secretRefusal(
+  secret: (V1Secret & StoredObject) | undefined,
+  who: string,
+): string | undefined {
+  if (!secret || isStub(secret)) return undefined;
+  if (!forbiddenSecretTypes.includes(secret.type ?? "")) return undefined;
+  const { namespace, name } = secret.metadata ?? {};
+  return `${who} names Secret ${namespace}/${name} of type ${secret.type}: a ServiceAccount token is never sent to a provider; put the credentials in a Secret of type Opaque`;
+}
+
 /** MetricTemplates and Secrets for checks and the provider probe. */
 export function templateLookups(caches: Caches): TemplateLookups {
   return {
@@ -33,7 +51,12 @@ export function templateLookups(caches: Caches): TemplateLookups {
         caches.metricTemplates.get(name, ns) as
           { spec?: MetricTemplateSpec } | undefined
       )?.spec,
-    lookupSecret: (ns, name) => decodeSecret(caches.secrets.get(name, ns)),
+    lookupSecret: (ns, name) => {
+      const secret = caches.secrets.get(name, ns);
+      const refused = secretRefusal(secret, "secretRef");
+      if (refused) throw new SiskinError("INVALID_SPEC", refused);
+      return decodeSecret(secret);
+    },
   };
 }
 

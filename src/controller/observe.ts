@@ -19,7 +19,7 @@ import { revisionAnnotation, type Selector } from "../workloads/desired.ts";
 import { primaryName, selectorLabel } from "../workloads/names.ts";
 import { deploymentReadiness } from "../workloads/readiness.ts";
 import { canaryKey, type Caches } from "./caches.ts";
-import { lookup, lookupAlertProvider } from "./lookups.ts";
+import { lookup, lookupAlertProvider, secretRefusal } from "./lookups.ts";
 
 export interface Observed {
   target: V1Deployment;
@@ -57,29 +57,46 @@ export function targetRevision(
   return contentHash({ template, configs: checksums });
 }
 
-/** Secrets the Canary's MetricTemplates and alerts read, as "namespace/name". */
+/** A Secret a MetricTemplate or alert provider reads, with the Canary field that leads to it. */
+interface ProviderSecret {
+  key: string;
+  path: string;
+  who: string;
+}
+
+/** Secrets the Canary's MetricTemplates and alerts read. */
 function secretsOfTemplatesAndAlerts(
   canary: Canary,
   spec: ResolvedSpec,
   caches: Caches,
-): string[] {
-  const keys: string[] = [];
-  for (const m of spec.metrics) {
-    if (!m.templateRef) continue;
+): ProviderSecret[] {
+  const found: ProviderSecret[] = [];
+  spec.metrics.forEach((m, i) => {
+    if (!m.templateRef) return;
     const template = caches.metricTemplates.get(
       m.templateRef.name,
       m.templateRef.namespace,
     ) as { spec?: MetricTemplateSpec } | undefined;
     const secret = template?.spec?.provider.secretRef?.name;
-    if (secret) keys.push(`${m.templateRef.namespace}/${secret}`);
-  }
-  for (const alert of canary.spec.analysis.alerts ?? []) {
+    if (secret)
+      found.push({
+        key: `${m.templateRef.namespace}/${secret}`,
+        path: `spec.analysis.metrics[${i}].templateRef`,
+        who: `MetricTemplate ${m.templateRef.namespace}/${m.templateRef.name}`,
+      });
+  });
+  (canary.spec.analysis.alerts ?? []).forEach((alert, i) => {
     const ns = alert.providerRef.namespace ?? canary.metadata.namespace;
     const secret = lookupAlertProvider(caches, ns, alert.providerRef.name)
       ?.secretRef?.name;
-    if (secret) keys.push(`${ns}/${secret}`);
-  }
-  return keys;
+    if (secret)
+      found.push({
+        key: `${ns}/${secret}`,
+        path: `spec.analysis.alerts[${i}].providerRef`,
+        who: `AlertProvider ${ns}/${alert.providerRef.name}`,
+      });
+  });
+  return found;
 }
 
 function isLoading(
@@ -192,9 +209,10 @@ export function observe(
     "configMap",
     [...refs.configMaps].map((n) => `${ns}/${n}`),
   );
+  const providerSecrets = secretsOfTemplatesAndAlerts(canary, spec, caches);
   const secretKeys = [
     ...[...refs.secrets].map((n) => `${ns}/${n}`),
-    ...secretsOfTemplatesAndAlerts(canary, spec, caches),
+    ...providerSecrets.map((p) => p.key),
   ];
   caches.uses.set(key, "secret", secretKeys);
   const loading = [
@@ -204,6 +222,15 @@ export function observe(
     ...secretKeys.filter((k) => isLoading(caches.secrets, k)),
   ];
   if (loading.length > 0) return { ok: "pending", what: loading.join(", ") };
+  const refused = providerSecrets.flatMap((p) => {
+    const at = p.key.indexOf("/");
+    const message = secretRefusal(
+      caches.secrets.get(p.key.slice(at + 1), p.key.slice(0, at)),
+      p.who,
+    );
+    return message ? [{ path: p.path, message }] : [];
+  });
+  if (refused.length > 0) return { ok: false, issues: refused };
   const tracked = trackedConfigs(refs, {
     configMap: (name) => caches.configMaps.get(name, ns),
     secret: (name) => caches.secrets.get(name, ns),

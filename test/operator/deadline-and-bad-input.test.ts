@@ -14,6 +14,7 @@ import {
   eventually,
   kubeConfig,
 } from "../support/cluster.ts";
+import { HttpRecorder } from "../../dev/services/http-recorder.ts";
 import { OperatorProcess } from "../../dev/services/operator.ts";
 
 /** A Canary as raw JSON, to break it in ways the typed one cannot express. */
@@ -68,6 +69,51 @@ async function deployment(name: string): Promise<void> {
 }
 
 describe("S12: bad input", () => {
+  // A ServiceAccount token Secret, and a MetricTemplate and an AlertProvider that name it and point at
+  // a local receiver: the token must never reach it.
+  const receiver = new HttpRecorder();
+  beforeAll(async () => {
+    await receiver.start();
+    await api.core.createNamespacedSecret({
+      namespace: ns.name,
+      body: {
+        metadata: {
+          name: "sa-token",
+          annotations: { "kubernetes.io/service-account.name": "default" },
+        },
+        type: "kubernetes.io/service-account-token",
+      },
+    });
+    const objects = kubeConfig().makeApiClient(CustomObjectsApi);
+    const flaggerObject = (plural: string, kind: string, spec: unknown) =>
+      objects.createNamespacedCustomObject({
+        group: "flagger.app",
+        version: "v1beta1",
+        namespace: ns.name,
+        plural,
+        body: {
+          apiVersion: "flagger.app/v1beta1",
+          kind,
+          metadata: { name: "leaky" },
+          spec,
+        },
+      });
+    await flaggerObject("metrictemplates", "MetricTemplate", {
+      provider: {
+        type: "prometheus",
+        address: receiver.url,
+        secretRef: { name: "sa-token" },
+      },
+      query: "vector(1)",
+    });
+    await flaggerObject("alertproviders", "AlertProvider", {
+      type: "generic",
+      address: `${receiver.url}/alerts`,
+      secretRef: { name: "sa-token" },
+    });
+  });
+  afterAll(() => receiver.stop());
+
   const create = (body: unknown) =>
     kubeConfig().makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
       group: "flagger.app",
@@ -166,6 +212,28 @@ describe("S12: bad input", () => {
       /spec.targetRef.name: Deployment .*\/nope not found; create it or fix targetRef.name/,
     ],
     [
+      "a MetricTemplate reading a ServiceAccount token",
+      "template-sa-token",
+      (c) =>
+        (c.spec.analysis.metrics = [
+          {
+            name: "leaky",
+            templateRef: { name: "leaky" },
+            thresholdRange: { max: 1 },
+          },
+        ]),
+      /spec.analysis.metrics\[0\].templateRef: MetricTemplate .*\/leaky names Secret .*\/sa-token of type kubernetes.io\/service-account-token: a ServiceAccount token is never sent to a provider/,
+    ],
+    [
+      "an AlertProvider reading a ServiceAccount token",
+      "alert-sa-token",
+      (c) =>
+        (c.spec.analysis.alerts = [
+          { name: "leaky", providerRef: { name: "leaky" } },
+        ]),
+      /spec.analysis.alerts\[0\].providerRef: AlertProvider .*\/leaky names Secret .*\/sa-token of type kubernetes.io\/service-account-token/,
+    ],
+    [
       "a MetricTemplate that does not exist",
       "missing-template",
       (c) =>
@@ -224,6 +292,8 @@ describe("S12: bad input", () => {
         namespace: ns.name,
       });
       expect(services.items.map((s) => s.metadata?.name)).not.toContain(name);
+      // Nothing was sent to the template's or the alert provider's address.
+      expect(receiver.requests).toEqual([]);
     },
   );
 });
@@ -281,8 +351,8 @@ describe("operator endpoints", () => {
     expect(metrics).toMatch(
       /flagger_info\{version="0.2.0",mesh_provider="gloo"\} 1/,
     );
-    // Every Canary in the namespace counts, the invalid ones too (4 bad-input Canaries + stuck).
-    expect(metrics).toContain(`flagger_canary_total{namespace="${ns.name}"} 5`);
+    // Every Canary in the namespace counts, the invalid ones too (6 bad-input Canaries + stuck).
+    expect(metrics).toContain(`flagger_canary_total{namespace="${ns.name}"} 7`);
     expect(metrics).toMatch(
       new RegExp(
         `flagger_canary_status\\{name="stuck",namespace="${ns.name}"\\} 2`,
