@@ -193,6 +193,7 @@ async function main(): Promise<void> {
     enqueue,
     forget: (key) => queue.forget(key),
     defaultProvider: config.meshProvider,
+    watchIdleTimeoutMs: config.watchIdleTimeoutMs,
   });
   recorder.runtime.watchRestartsFrom(() => caches.restarts());
   const writer = kubeObjectWriter(api, (object) => caches.remember(object));

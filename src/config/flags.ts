@@ -27,6 +27,8 @@ export interface OperatorConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   port: number;
   minAnalysisIntervalMs: number;
+  /** A watch silent (no event, no bookmark) this long is restarted (--watch-idle-timeout). */
+  watchIdleTimeoutMs: number;
   enableConfigTracking: boolean;
   /** Client-side limit on Kubernetes API requests (token bucket). */
   kubeconfigQps: number;
@@ -77,6 +79,7 @@ const options = {
   "log-level": { type: "string", default: "info" },
   port: { type: "string", default: "8080" },
   "min-analysis-interval": { type: "string", default: "10s" },
+  "watch-idle-timeout": { type: "string", default: "3m" },
   "enable-config-tracking": { type: "string", default: "true" },
   "kubeconfig-qps": { type: "string", default: "200" },
   "kubeconfig-burst": { type: "string", default: "500" },
@@ -161,6 +164,11 @@ export function parseOperatorFlags(
   const port = Number(get("port"));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     problems.push(`--port: "${get("port")}" is not a port number`);
+  const watchIdleTimeoutMs = parseDuration(get("watch-idle-timeout"));
+  if (watchIdleTimeoutMs === undefined || watchIdleTimeoutMs < 1000)
+    problems.push(
+      `--watch-idle-timeout: "${get("watch-idle-timeout")}" is not a duration of at least 1s, like 3m`,
+    );
   const minAnalysisIntervalMs = parseDuration(get("min-analysis-interval"));
   if (minAnalysisIntervalMs === undefined || minAnalysisIntervalMs <= 0) {
     problems.push(
@@ -279,6 +287,7 @@ export function parseOperatorFlags(
       logLevel: logLevel as OperatorConfig["logLevel"],
       port,
       minAnalysisIntervalMs: minAnalysisIntervalMs ?? 10_000,
+      watchIdleTimeoutMs: watchIdleTimeoutMs ?? 180_000,
       enableConfigTracking: tracking === "true",
       kubeconfigQps,
       kubeconfigBurst,

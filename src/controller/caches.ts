@@ -72,6 +72,8 @@ export interface CacheOptions {
   forget?: (key: string) => void;
   /** --mesh-provider: the router of a Canary that names none. */
   defaultProvider?: string;
+  /** --watch-idle-timeout (default: three bookmark intervals). */
+  watchIdleTimeoutMs?: number;
 }
 
 type Meta = {
@@ -108,7 +110,14 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
   const { client, namespace: ns } = options;
   const path = (apiVersion: string, kind: string) =>
     resourcePath(resourceOf(apiVersion, kind), ns ? { namespace: ns } : {});
-  const base = { client, clock: options.clock, logger: options.logger };
+  const base = {
+    client,
+    clock: options.clock,
+    logger: options.logger,
+    ...(options.watchIdleTimeoutMs
+      ? { watchIdleTimeoutMs: options.watchIdleTimeoutMs }
+      : {}),
+  };
 
   const reflectors = new Map<UseKind, AnyReflector>();
   const uses = new UseIndex((kind, key) => {

@@ -38,6 +38,8 @@ export interface ReflectorOptions<T> {
   retry?: BackoffPolicy;
   random?: () => number;
   pageSize?: number;
+  /** A watch that delivers nothing (not even a bookmark) for this long is taken for dead. */
+  watchIdleTimeoutMs?: number;
 }
 
 const metadataListAccept =
@@ -52,6 +54,16 @@ export const defaultWatchRetry: BackoffPolicy = {
 };
 
 /** Drops metadata.managedFields, which can be larger than the rest of the object. */
+/**
+ * Three bookmark intervals: the API server sends a bookmark on a healthy watch about once a minute, so a
+ * watch silent for three minutes is on a dead (half-open) connection. Without this, such a watch was
+ * noticed only at its request timeout, up to 11 minutes.
+ */
+export const defaultWatchIdleTimeoutMs = 180_000;
+
+/** A watch the server ended sooner than this counts as a failure for the backoff. */
+const minWatchMs = 1000;
+
 export function withoutManagedFields<T>(object: Record<string, unknown>): T {
   const metadata = object.metadata as Record<string, unknown> | undefined;
   if (metadata && "managedFields" in metadata) {
@@ -222,34 +234,42 @@ export class Reflector<T extends StoredObject> extends ObjectStore<T> {
 
   private async run(onSynced: () => void): Promise<void> {
     let failures = 0;
+    let expirations = 0;
     while (!this.stopped) {
+      let problem: string | undefined;
       try {
         if (!this.resourceVersion) {
           await this.relist();
           onSynced();
         }
+        const started = this.o.clock.monotonicMs();
         await this.watchOnce();
-        failures = 0;
+        if (this.o.clock.monotonicMs() - started < minWatchMs)
+          problem = "the watch ended at once";
+        else failures = expirations = 0;
       } catch (error) {
         if (this.stopped) break;
         if (error instanceof Expired || statusCodeOf(error) === 410) {
-          this.resourceVersion = ""; // too old: list again, at once
-          continue;
-        }
-        failures++;
-        this.restarts++;
-        const delay = backoffDelay(
-          failures,
-          this.o.retry ?? defaultWatchRetry,
-          this.o.random,
-        );
-        this.o.logger.warn(
-          { path: this.o.path, err: errorMessage(error), retryInMs: delay },
-          "list/watch failed, retrying",
-        );
-        this.abort = new AbortController();
-        await sleep(this.o.clock, delay, this.abort.signal);
+          // Too old: list again, at once the first time, with backoff if it keeps happening.
+          this.resourceVersion = "";
+          if (++expirations === 1) continue;
+          problem = "the resource version expired again";
+        } else problem = errorMessage(error);
       }
+      if (problem === undefined || this.stopped) continue;
+      failures++;
+      this.restarts++;
+      const delay = backoffDelay(
+        failures,
+        this.o.retry ?? defaultWatchRetry,
+        this.o.random,
+      );
+      this.o.logger.warn(
+        { path: this.o.path, err: problem, retryInMs: delay },
+        "list/watch failed, retrying",
+      );
+      this.abort = new AbortController();
+      await sleep(this.o.clock, delay, this.abort.signal);
     }
   }
 
@@ -318,7 +338,10 @@ export class Reflector<T extends StoredObject> extends ObjectStore<T> {
         }
       },
       this.abort.signal,
-      this.o.metadataOnly ? metadataAccept : undefined,
+      {
+        ...(this.o.metadataOnly ? { accept: metadataAccept } : {}),
+        idleTimeoutMs: this.o.watchIdleTimeoutMs ?? defaultWatchIdleTimeoutMs,
+      },
     );
     if (expired) throw new Expired();
   }

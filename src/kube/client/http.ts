@@ -106,15 +106,18 @@ export class KubeClient {
 
   /**
    * Streams a watch: each event goes to `onEvent` as it arrives. Resolves when the server ends the
-   * watch (its timeoutSeconds) or `signal` aborts; rejects on a non-200 answer or a broken stream.
+   * watch (its timeoutSeconds) or `signal` aborts; rejects on a non-200 answer, a broken stream, or a
+   * stream that delivered nothing for `idleTimeoutMs` (on the injected clock): a half-open connection
+   * never ends by itself, and the API server sends a bookmark about every minute on a healthy one.
    */
   async watch(
     path: string,
     query: Query,
     onEvent: (event: WatchEvent) => void,
     signal: AbortSignal,
-    accept?: string,
+    options: { accept?: string; idleTimeoutMs?: number } = {},
   ): Promise<void> {
+    const accept = options.accept;
     const serverSeconds = Number(query.timeoutSeconds ?? 300);
     const res = (await this.exchange(
       {
@@ -130,8 +133,24 @@ export class KubeClient {
     )) as IncomingMessage;
     await new Promise<void>((resolve, reject) => {
       let buffer = "";
+      let cancelIdle = () => {};
+      const idleMs = options.idleTimeoutMs;
+      const armIdle = () => {
+        cancelIdle();
+        if (idleMs)
+          cancelIdle = this.clock.setTimer(idleMs, () =>
+            res.destroy(
+              new Error(
+                `no event or bookmark for ${idleMs / 1000}s: the connection is taken for dead`,
+              ),
+            ),
+          );
+      };
+      armIdle();
       res.setEncoding("utf8");
+      res.on("close", () => cancelIdle());
       res.on("data", (chunk: string) => {
+        armIdle();
         buffer += chunk;
         let newline = buffer.indexOf("\n");
         while (newline >= 0) {
