@@ -88,8 +88,12 @@ export const permissions: Permission[] = [
   {
     apiGroup: "",
     resources: ["events"],
-    verbs: ["create"],
-    usedBy: ['src/kube/events.ts: kind: "Event"'],
+    verbs: ["create", "patch"],
+    usedBy: [
+      'src/kube/events.ts: kind: "Event"',
+      // An identical Event raises the count of the one written.
+      'src/kube/events.ts: { count: decision.count, lastTimestamp: at }',
+    ],
   },
   {
     apiGroup: "gloo.solo.io",
