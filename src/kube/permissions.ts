@@ -92,7 +92,7 @@ export const permissions: Permission[] = [
     usedBy: [
       'src/kube/events.ts: kind: "Event"',
       // An identical Event raises the count of the one written.
-      'src/kube/events.ts: { count: decision.count, lastTimestamp: at }',
+      "src/kube/events.ts: { count: decision.count, lastTimestamp: at }",
     ],
   },
   {
