@@ -17,7 +17,7 @@ import type { DecideInput, HookResult } from "./types.ts";
 const idlePhases = new Set(["Initialized", "Succeeded", "Failed", "Waiting"]);
 
 export function hookType(hook: CanaryWebhook): WebhookType {
-  return hook.type ?? "rollout";
+  return hook.type || "rollout";
 }
 
 export function hooksOfType(

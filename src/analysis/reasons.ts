@@ -11,6 +11,8 @@ export const eventReasons = {
   /** A siskin.dev/request (kubectl siskin ...) carried out, or refused with the reason. */
   requestDone: "RequestDone",
   requestRefused: "RequestRefused",
+  /** Flagger fields set on the Canary that its routers do not read (kept, with no effect). */
+  fieldsIgnored: "FieldsIgnored",
 } as const;
 
 export type EventReason = (typeof eventReasons)[keyof typeof eventReasons];
@@ -21,3 +23,5 @@ export const conditionReasons = {
 } as const;
 
 export const promotedCondition = "Promoted";
+/** Set while the Canary carries fields its routers ignore (src/api/ignored-fields.ts). */
+export const fieldsIgnoredCondition = "FieldsIgnored";

@@ -126,7 +126,9 @@ export const metricSchema = s.object({
 
 export const webhookSchema = s.object({
   name: name().required(),
-  type: s.string({ enum: webhookTypes }),
+  type: s
+    .string({ enum: ["", ...webhookTypes] })
+    .describe('Default (or ""): rollout.'),
   url: s
     .string({ pattern: "^https?://", maxLength: specBounds.urlLength })
     .required(),
@@ -134,11 +136,16 @@ export const webhookSchema = s.object({
   retries: s.integer({ minimum: 0, maximum: 10 }),
   metadata: stringMap(),
   muteAlert: s.boolean(),
+  disableTLS: s
+    .boolean()
+    .describe("Skip verifying the hook's TLS certificate (https URLs)."),
 });
 
 export const alertSchema = s.object({
   name: name().required(),
-  severity: s.string({ enum: ["info", "warn", "error"] }),
+  severity: s
+    .string({ enum: ["", "info", "warn", "error"] })
+    .describe('Default (or ""): info.'),
   providerRef: s
     .object({ name: name().required(), namespace: s.string() })
     .required(),
@@ -146,15 +153,14 @@ export const alertSchema = s.object({
 
 export const analysisSchema = s
   .object({
-    interval: duration()
-      .required()
-      .describe(
-        "Time between two checks; at least 10s (or --min-analysis-interval).",
-      ),
+    interval: duration().describe(
+      "Time between two checks; at least 10s (or --min-analysis-interval). Default 1m, as Flagger.",
+    ),
     threshold: s
       .integer({ minimum: 0 })
-      .required()
-      .describe("Failed checks before a rollback."),
+      .describe(
+        "Failed checks before a rollback. Default (or 0) 1, as Flagger.",
+      ),
     maxWeight: s.integer({ minimum: 0, maximum: 100 }),
     stepWeight: s.integer({ minimum: 0, maximum: 100 }),
     stepWeights: s.array(s.integer({ minimum: 0, maximum: 100 })),
@@ -175,6 +181,12 @@ export const analysisSchema = s
       cookieName: s.string(),
       maxAge: s.integer({ minimum: 0 }),
       primaryCookieName: s.string(),
+      domain: s.string(),
+      path: s.string(),
+      httpOnly: s.boolean(),
+      secure: s.boolean(),
+      partitioned: s.boolean(),
+      sameSite: s.string({ enum: ["Strict", "Lax", "None"] }),
     }),
     metrics: s.array(metricSchema, { maxItems: specBounds.metrics }),
     // Siskin additions (Flagger ignores them):
@@ -214,7 +226,11 @@ export const serviceSchema = s.object({
   rewrite: s.object({
     uri: s.string(),
     authority: s.string(),
-    type: s.string({ enum: ["ReplaceFullPath", "ReplacePrefixMatch"] }),
+    type: s
+      .string()
+      .describe(
+        "Gateway API: ReplaceFullPath or ReplacePrefixMatch (default); Flagger keeps any string.",
+      ),
   }),
   corsPolicy: s.object({
     allowOrigin: s.array(s.string()),
@@ -238,6 +254,34 @@ export const serviceSchema = s.object({
     .describe(
       "Gateway API: the Gateways (parentRefs) the generated HTTPRoute or GRPCRoute attaches to.",
     ),
+  headless: s
+    .boolean()
+    .describe(
+      "Also create headless Services (<svc>-primary-headless, <svc>-canary-headless), as Flagger.",
+    ),
+  trafficDistribution: s
+    .string({ enum: ["PreferClose", "PreferSameZone", "PreferSameNode"] })
+    .describe("Written to the generated Services' spec.trafficDistribution."),
+  unmanagedMetadata: s
+    .object({
+      labels: s.array(s.string()),
+      annotations: s.array(s.string()),
+    })
+    .describe(
+      "Label and annotation keys on the generated Services that Siskin leaves to other tools.",
+    ),
+  // Kept so a Canary moves between Flagger and Siskin without losing them; the FieldsIgnored
+  // condition names each one set on a Canary whose routers do not use it (src/api/ignored-fields.ts).
+  trafficPolicy: s
+    .unknownObject()
+    .describe("Istio DestinationRule traffic policy (Istio only)."),
+  meshName: s.string().describe("App Mesh mesh name (App Mesh only)."),
+  backends: s
+    .array(s.string())
+    .describe("App Mesh virtual service backends (App Mesh only)."),
+  delegation: s
+    .boolean()
+    .describe("Istio VirtualService delegation (Istio only)."),
 });
 
 export const canarySpecSchema = s.object({
@@ -260,19 +304,40 @@ export const canarySpecSchema = s.object({
   targetRef: s
     .object({
       apiVersion: s.string(),
-      kind: s.string({ enum: ["Deployment", "DaemonSet"] }).required(),
+      kind: s
+        .string({ enum: ["Deployment", "DaemonSet", "Service"] })
+        .required(),
       name: name().required(),
     })
     .required(),
   autoscalerRef: s.object({
     apiVersion: s.string(),
-    kind: s.string({ enum: ["HorizontalPodAutoscaler"] }).required(),
+    kind: s
+      .string({ enum: ["HorizontalPodAutoscaler", "ScaledObject"] })
+      .required(),
     name: name().required(),
     primaryScalerReplicas: s.object({
       minReplicas: s.integer({ minimum: 0 }),
       maxReplicas: s.integer({ minimum: 1 }),
     }),
+    primaryScalerQueries: s
+      .map(s.string())
+      .describe("KEDA ScaledObject: trigger queries for the primary's scaler."),
   }),
+  ingressRef: s
+    .object({
+      apiVersion: s.string(),
+      kind: s.string({ enum: ["Ingress"] }),
+      name: s.string(),
+    })
+    .describe("NGINX provider: the Ingress (NGINX only)."),
+  routeRef: s
+    .object({
+      apiVersion: s.string(),
+      kind: s.string({ enum: ["ApisixRoute"] }),
+      name: s.string(),
+    })
+    .describe("APISIX provider: the ApisixRoute (APISIX only)."),
   upstreamRef: s.object({
     apiVersion: s.string(),
     kind: s.string({ enum: ["Upstream"] }),
@@ -366,6 +431,7 @@ export const canaryStatusSchema = s.object({
       lastTransitionTime: s.string({ format: "date-time" }),
       reason: s.string(),
       message: s.string(),
+      observedGeneration: s.integer(),
     }),
   ),
   // Siskin additions (Flagger clients ignore them):

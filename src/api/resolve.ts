@@ -113,21 +113,23 @@ export function resolveCanarySpec(
     });
   }
 
-  const intervalMs = parseDuration(analysis.interval) ?? NaN;
+  // Flagger's defaults: interval 1m, threshold 1 (0 counts as unset there too).
+  const interval = analysis.interval ?? "1m";
+  const intervalMs = parseDuration(interval) ?? NaN;
   if (Number.isNaN(intervalMs)) {
     issues.push({
       path: "spec.analysis.interval",
-      message: `"${analysis.interval}" is not a duration like 30s or 1m`,
+      message: `"${interval}" is not a duration like 30s or 1m`,
     });
   } else if (intervalMs < ctx.minIntervalMs) {
     issues.push({
       path: "spec.analysis.interval",
-      message: `${analysis.interval} is below the minimum of ${ctx.minIntervalMs / 1000}s; raise it`,
+      message: `${interval} is below the minimum of ${ctx.minIntervalMs / 1000}s; raise it`,
     });
   } else if (intervalMs > specBounds.intervalMs) {
     issues.push({
       path: "spec.analysis.interval",
-      message: `${analysis.interval} is longer than the maximum of 24h; lower it`,
+      message: `${interval} is longer than the maximum of 24h; lower it`,
     });
   }
   checkListSizes(analysis, issues);
@@ -168,7 +170,7 @@ export function resolveCanarySpec(
       })),
     ];
     for (const ref of refs)
-      if (ref.namespace !== undefined && ref.namespace !== ctx.namespace)
+      if (ref.namespace && ref.namespace !== ctx.namespace)
         issues.push({
           path: ref.path,
           message: `refers to namespace ${ref.namespace}, but the operator runs with --no-cross-namespace-refs; create the object in ${ctx.namespace} and remove the namespace field`,
@@ -214,7 +216,7 @@ export function resolveCanarySpec(
       targetPort: spec.service.targetPort ?? spec.service.port,
       strategy,
       intervalMs,
-      threshold: analysis.threshold,
+      threshold: analysis.threshold || 1,
       maxInconclusive: analysis.maxInconclusive ?? defaultMaxInconclusive,
       weights,
       iterations,
@@ -474,7 +476,7 @@ function resolveMetric(
       ? {
           templateRef: {
             name: metric.templateRef.name,
-            namespace: metric.templateRef.namespace ?? ctx.namespace,
+            namespace: metric.templateRef.namespace || ctx.namespace,
           },
         }
       : {}),

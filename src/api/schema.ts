@@ -149,6 +149,10 @@ export const s = {
       false,
     );
   },
+  /** Any JSON value (a string or a list, say), checked by the code that reads it. */
+  anyValue(): Schema<unknown> {
+    return new Schema({ "x-kubernetes-preserve-unknown-fields": true }, false);
+  },
   /** Free-form JSON kept as is (for example the settings copied from a Gloo Upstream). */
   unknownObject(): Schema<Record<string, unknown>> {
     return new Schema(

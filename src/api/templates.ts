@@ -2,11 +2,22 @@
 import { s, type Infer } from "./schema.ts";
 import { specBounds } from "./bounds.ts";
 
-/** Metric providers Siskin can query; the registry in src/metrics must have one entry per name. */
+/**
+ * Flagger's metric provider types, all stored; the registry in src/metrics has one entry per name
+ * (one that Siskin cannot query says why when a check runs).
+ */
 export const metricProviderTypes = [
   "prometheus",
   "datadog",
   "cloudwatch",
+  "newrelic",
+  "dynatrace",
+  "graphite",
+  "influxdb",
+  "stackdriver",
+  "splunk",
+  "externalmetrics",
+  "keptn",
 ] as const;
 /** Chat and webhook notifiers; the registry in src/notify must have one entry per name. */
 export const alertProviderTypes = [
@@ -26,7 +37,11 @@ export const metricTemplateSpecSchema = s.object({
       secretRef: s.object({ name: s.string({ minLength: 1 }).required() }),
       region: s.string(),
       insecureSkipVerify: s.boolean(),
-      headers: s.map(s.string()),
+      headers: s
+        .map(s.anyValue())
+        .describe(
+          "HTTP headers for the provider's requests: a list of values per name (Flagger's shape) or one string.",
+        ),
     })
     .required(),
   query: s

@@ -151,7 +151,7 @@ function alertTarget(
   canary: Canary,
   alert: NonNullable<Canary["spec"]["analysis"]["alerts"]>[number],
 ): AlertTarget {
-  const ns = alert.providerRef.namespace ?? canary.metadata.namespace;
+  const ns = alert.providerRef.namespace || canary.metadata.namespace;
   const base = {
     name: alert.name,
     ...(alert.severity ? { severity: alert.severity } : {}),

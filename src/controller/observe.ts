@@ -86,7 +86,7 @@ function secretsOfTemplatesAndAlerts(
       });
   });
   (canary.spec.analysis.alerts ?? []).forEach((alert, i) => {
-    const ns = alert.providerRef.namespace ?? canary.metadata.namespace;
+    const ns = alert.providerRef.namespace || canary.metadata.namespace;
     const secret = lookupAlertProvider(caches, ns, alert.providerRef.name)
       ?.secretRef?.name;
     if (secret)

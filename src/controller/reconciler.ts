@@ -5,6 +5,7 @@
 // Announcements follow the status write, so a crash can lose a message but never repeats a step.
 import type { Canary, CanaryStatus } from "../api/canary.ts";
 import { resolveCanarySpec, type ResolvedSpec } from "../api/resolve.ts";
+import { announceIgnoredFields, withIgnoredFields } from "./ignored.ts";
 import { decide, wantsChecks } from "../analysis/decide.ts";
 import { wantedHooks } from "../analysis/hooks.ts";
 import type { DecideInput } from "../analysis/types.ts";
@@ -142,10 +143,15 @@ async function reconcile(
   if (!input) return; // the step's hooks and checks are being gathered; woken when they are in
   const decision = decide(input);
 
-  const next = {
-    ...decision.status,
-    observedGeneration: canary.metadata.generation ?? 0,
-  };
+  const next = withIgnoredFields(
+    canary,
+    spec,
+    {
+      ...decision.status,
+      observedGeneration: canary.metadata.generation ?? 0,
+    },
+    deps.clock.now(),
+  );
   const ctx = actionContext(deps, canary, spec, observed, next, log);
   for (const action of decision.actions.filter(
     (a) => timingOf(a) === "beforeStatus",
@@ -154,6 +160,7 @@ async function reconcile(
     await carryOut(action, ctx);
   }
   if (await writeStatus(deps, canary, next)) {
+    await announceIgnoredFields(deps, canary, next);
     if (next.phase !== canary.status?.phase)
       log.info(
         {

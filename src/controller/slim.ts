@@ -51,6 +51,12 @@ export function slimService(
       "ownerReferences",
       "deletionTimestamp",
     ]),
-    spec: pick(raw.spec, ["type", "selector", "ports"]),
+    spec: {
+      ...pick(raw.spec, ["type", "selector", "ports", "trafficDistribution"]),
+      // Only a headless Service's "None" is compared (service.headless); addresses are left out.
+      ...((raw.spec as { clusterIP?: string } | undefined)?.clusterIP === "None"
+        ? { clusterIP: "None" }
+        : {}),
+    },
   } as V1Service & StoredObject;
 }

@@ -29,7 +29,7 @@ export function namedBySpec(
   const upstream = spec?.upstreamRef;
   const templates = (spec?.analysis?.metrics ?? []).flatMap((m) =>
     m.templateRef
-      ? [objectKey(m.templateRef.namespace ?? ns, m.templateRef.name)]
+      ? [objectKey(m.templateRef.namespace || ns, m.templateRef.name)]
       : [],
   );
   // A Gateway API route named after the apex Service may exist before the Canary (a user's): it is

@@ -42,6 +42,27 @@ function secretKey(
   return value;
 }
 
+/**
+ * spec.provider.headers as one value per name: Flagger's lists of values are joined with ", " (as
+ * HTTP folds repeated headers); a plain string is taken as is.
+ */
+export function templateHeaders(input: ProviderInput): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(
+    input.template.spec.provider.headers ?? {},
+  )) {
+    if (typeof value === "string") headers[name] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+      headers[name] = value.join(", ");
+    else
+      throw new SiskinError(
+        "CONFIG",
+        `MetricTemplate ${input.template.namespace}/${input.template.name}: spec.provider.headers.${name} must be a list of strings (or one string)`,
+      );
+  }
+  return headers;
+}
+
 function address(input: ProviderInput, fallback?: string): string {
   const value = input.template.spec.provider.address ?? fallback;
   if (!value) {
@@ -69,9 +90,7 @@ export const metricProviders = {
             },
           }
         : {}),
-      ...(input.template.spec.provider.headers
-        ? { headers: input.template.spec.provider.headers }
-        : {}),
+      headers: templateHeaders(input),
       insecureSkipVerify:
         input.template.spec.provider.insecureSkipVerify ?? false,
     });
@@ -105,7 +124,30 @@ export const metricProviders = {
       ...(endpoint ? { endpoint } : {}),
     });
   },
+  newrelic: notYet("newrelic"),
+  dynatrace: notYet("dynatrace"),
+  graphite: notYet("graphite"),
+  influxdb: notYet("influxdb"),
+  stackdriver: notYet("stackdriver"),
+  splunk: notYet("splunk"),
+  externalmetrics: notYet("externalmetrics"),
+  keptn: () => {
+    throw new SiskinError(
+      "CONFIG",
+      "provider type keptn is not supported: the Keptn project is archived and its metrics API is gone; query the backend Keptn read from (Prometheus, Datadog, Dynatrace) with a MetricTemplate of that type",
+    );
+  },
 } satisfies Record<(typeof metricProviderTypes)[number], ProviderFactory>;
+
+/** A Flagger provider type Siskin stores but cannot query yet: the check fails saying so. */
+function notYet(type: string): ProviderFactory {
+  return (input) => {
+    throw new SiskinError(
+      "CONFIG",
+      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog or cloudwatch`,
+    );
+  };
+}
 
 export function templateProvider(input: ProviderInput): MetricProvider {
   const factory: ProviderFactory | undefined =

@@ -81,6 +81,19 @@ export function primaryDeployment(input: PrimaryInput): V1Deployment {
   };
 }
 
+/**
+ * service.unmanagedMetadata: keys Siskin leaves to other tools. Server-side apply already keeps what
+ * other managers set; leaving the keys out of what Siskin applies means it never takes them over.
+ */
+function without(
+  values: Record<string, string> | undefined,
+  unmanaged: readonly string[] | undefined,
+): Record<string, string> {
+  const kept = { ...values };
+  for (const key of unmanaged ?? []) delete kept[key];
+  return kept;
+}
+
 /** apex (-> primary pods), <apex>-primary (-> primary pods) and <apex>-canary (-> target pods). */
 export function services(
   canary: Canary,
@@ -103,12 +116,27 @@ export function services(
     metadata: {
       name,
       namespace: canary.metadata.namespace,
-      labels: { ...meta?.labels, [selector.key]: selectorValue },
-      ...(meta?.annotations ? { annotations: meta.annotations } : {}),
+      labels: {
+        ...without(meta?.labels, svc.unmanagedMetadata?.labels),
+        [selector.key]: selectorValue,
+      },
+      ...(meta?.annotations
+        ? {
+            annotations: without(
+              meta.annotations,
+              svc.unmanagedMetadata?.annotations,
+            ),
+          }
+        : {}),
       ownerReferences: ownedBy(canary),
     },
     spec: {
       type: "ClusterIP",
+      // Flagger's service.headless: every generated Service without a cluster IP (immutable once made).
+      ...(svc.headless ? { clusterIP: "None" } : {}),
+      ...(svc.trafficDistribution
+        ? { trafficDistribution: svc.trafficDistribution }
+        : {}),
       selector: { [selector.key]: selectorValue },
       ports: [
         {

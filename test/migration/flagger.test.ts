@@ -8,14 +8,21 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { CustomObjectsApi } from "@kubernetes/client-node";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../dev/cluster/cluster.ts";
 import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
 import { ComponentProcess } from "../../dev/cluster/process.ts";
 import { OperatorProcess } from "../../dev/services/operator.ts";
 import {
+  everyFieldAlertProvider,
+  everyFieldCanary,
+  everyFieldMetricTemplate,
+} from "../fixtures/every-field.ts";
+import {
   podinfoCanary,
   podinfoDeployment,
+  podinfoHpa,
   podinfoImage,
 } from "../fixtures/podinfo.ts";
 import {
@@ -173,5 +180,116 @@ describe("migration from Flagger 1.44", () => {
     // Back to the primary first, then every step again, then promotion.
     expect(weights.seen.slice(-5)).toEqual([0, 10, 20, 30, 0]);
     expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
+  });
+
+  it("keeps every Flagger field across the switch and names the ones its router ignores", async () => {
+    const namespace = await createTestNamespace("fields");
+    cleanups.push(namespace.dispose);
+    const ns = namespace.name;
+    const api = new CanaryApi(kubeConfig(), ns);
+    const custom = kubeConfig().makeApiClient(CustomObjectsApi);
+    await api.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: podinfoDeployment(ns),
+    });
+    await kubeConfig()
+      .makeApiClient((await import("@kubernetes/client-node")).AutoscalingV2Api)
+      .createNamespacedHorizontalPodAutoscaler({
+        namespace: ns,
+        body: podinfoHpa(ns),
+      });
+    const stored = async (plural: string, name: string) =>
+      (await custom.getNamespacedCustomObject({
+        group: "flagger.app",
+        version: "v1beta1",
+        namespace: ns,
+        plural,
+        name,
+      })) as { spec: unknown };
+    // MetricTemplate and AlertProvider with every field: stored whole.
+    for (const [plural, body] of [
+      ["metrictemplates", everyFieldMetricTemplate(ns)],
+      ["alertproviders", everyFieldAlertProvider(ns)],
+    ] as const) {
+      await custom.createNamespacedCustomObject({
+        group: "flagger.app",
+        version: "v1beta1",
+        namespace: ns,
+        plural,
+        body,
+      });
+      expect((await stored(plural, body.metadata.name)).spec).toEqual(
+        body.spec,
+      );
+    }
+    const canary = everyFieldCanary(ns, podinfoCanary(ns).spec);
+    await api.createCanary(canary);
+    expect((await stored("canaries", "podinfo")).spec).toEqual(canary.spec);
+
+    const flagger = await startFlagger(ns);
+    await eventually(async () => (await api.status()).phase === "Initialized", {
+      timeoutMs: 60_000,
+      what: () => `Flagger to initialize (log: ${flagger.logPath})`,
+    });
+    await flagger.stop();
+    const siskin = startSiskin(ns);
+    const condition = await eventually(
+      async () =>
+        (await api.status()).conditions?.find(
+          (c) => c.type === "FieldsIgnored",
+        ),
+      { what: () => `the FieldsIgnored condition (log: ${siskin.logPath})` },
+    );
+    expect(condition).toMatchObject({ status: "True", observedGeneration: 1 });
+    for (const field of [
+      "spec.service.trafficPolicy (Istio)",
+      "spec.service.gatewayRefs (Gateway API)",
+      "spec.service.meshName (App Mesh)",
+      "spec.ingressRef (NGINX)",
+      "spec.analysis.sessionAffinity",
+      "spec.analysis.match[].sourceLabels (Istio)",
+    ])
+      expect(condition.message).toContain(field);
+    expect(condition.message).toMatch(/ignored on provider gloo/);
+    expect(condition.message).not.toContain("upstreamRef");
+    expect((await api.status()).phase).toBe("Initialized");
+    // The Promoted condition is still there beside it.
+    expect((await api.status()).conditions?.map((c) => c.type).sort()).toEqual([
+      "FieldsIgnored",
+      "Promoted",
+    ]);
+
+    // One Warning Event for the generation, however many reconciles follow.
+    await eventually(
+      async () =>
+        (await api.eventMessages()).some((e) => e.reason === "FieldsIgnored"),
+      { what: "the FieldsIgnored event" },
+    );
+    // More reconciles of the same generation: a change of the target's labels wakes the Canary.
+    const reconciles = () =>
+      siskin.metric("controller_runtime_reconcile_total");
+    for (const value of ["1", "2", "3"]) {
+      const before = await reconciles();
+      await api.patchDeployment("podinfo", [
+        { op: "add", path: "/metadata/labels/poke", value },
+      ]);
+      await eventually(async () => (await reconciles()) > before, {
+        what: "a reconcile after the target changed",
+      });
+    }
+    const { spec } = await stored("canaries", "podinfo");
+    expect(spec).toEqual(canary.spec);
+    // Siskin applies the Services without the unmanaged keys, so a label other tools set stays theirs.
+    const apex = await api.core.readNamespacedService({
+      name: "podinfo",
+      namespace: ns,
+    });
+    expect(apex.metadata?.labels?.tier).toBe("web");
+    expect(apex.spec?.trafficDistribution).toBe("PreferClose");
+    const warnings = (await api.eventMessages()).filter(
+      (e) => e.reason === "FieldsIgnored",
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ type: "Warning" });
   });
 });

@@ -14,7 +14,12 @@ import {
 import type { Router, RouterContext, RouterDeps, Weights } from "../types.ts";
 import type { Json } from "./matches.ts";
 import { filtersAnnotation, isManagedRule, mergeRoute } from "./merge.ts";
-import { canaryWeightOfRules, managedRules, type RouteState } from "./rules.ts";
+import {
+  canaryWeightOfRules,
+  cookieAttributes,
+  managedRules,
+  type RouteState,
+} from "./rules.ts";
 
 export const gatewayGroup = "gateway.networking.k8s.io";
 
@@ -84,6 +89,7 @@ function routeState(
     primaryWeight: weights.primaryWeight,
     canaryWeight: weights.canaryWeight,
     abTest: weights.abTest ?? false,
+    cookieAttributes: affinity ? cookieAttributes(affinity) : "",
     ...(sticky
       ? {
           affinity: {

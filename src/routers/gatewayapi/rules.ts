@@ -49,18 +49,48 @@ export interface RouteState {
   };
   /** After a run: the run's canary cookie, to delete. */
   expireCookie?: string;
+  /** The cookies' attributes from analysis.sessionAffinity ("; Domain=...; HttpOnly", or ""). */
+  cookieAttributes: string;
   /** Blue/green mirror of the primary's traffic to the canary (analysis.mirror), this percent of it. */
   mirror?: { percent?: number };
   /** Mark each backend with a request header (Envoy Gateway then gives each its own cluster and stats). */
   markBackends: boolean;
 }
 
-const setCookie = (cookie: string, maxAge: number): Json => ({
+const setCookie = (
+  cookie: string,
+  maxAge: number,
+  attributes: string,
+): Json => ({
   type: "ResponseHeaderModifier",
   responseHeaderModifier: {
-    add: [{ name: "Set-Cookie", value: `${cookie}; Max-Age=${maxAge}` }],
+    add: [
+      {
+        name: "Set-Cookie",
+        value: `${cookie}; Max-Age=${maxAge}${attributes}`,
+      },
+    ],
   },
 });
+
+/** Attributes of a Set-Cookie from analysis.sessionAffinity, in the order Flagger writes them. */
+export function cookieAttributes(affinity: {
+  domain?: string;
+  httpOnly?: boolean;
+  partitioned?: boolean;
+  path?: string;
+  sameSite?: string;
+  secure?: boolean;
+}): string {
+  return [
+    affinity.domain ? `; Domain=${affinity.domain}` : "",
+    affinity.httpOnly ? "; HttpOnly" : "",
+    affinity.partitioned ? "; Partitioned" : "",
+    affinity.path ? `; Path=${affinity.path}` : "",
+    affinity.sameSite ? `; SameSite=${affinity.sameSite}` : "",
+    affinity.secure ? "; Secure" : "",
+  ].join("");
+}
 
 const cookieMatch = (cookie: string): Json => {
   const at = cookie.indexOf("=");
@@ -160,14 +190,28 @@ export function managedRules(state: RouteState): Json[] {
         "primary",
         primaryWeight,
         affinity?.primaryCookie
-          ? [setCookie(affinity.primaryCookie, affinity.maxAge)]
+          ? [
+              setCookie(
+                affinity.primaryCookie,
+                affinity.maxAge,
+                state.cookieAttributes,
+              ),
+            ]
           : [],
       ),
       backendRef(
         state,
         "canary",
         canaryWeight,
-        affinity ? [setCookie(affinity.canaryCookie, affinity.maxAge)] : [],
+        affinity
+          ? [
+              setCookie(
+                affinity.canaryCookie,
+                affinity.maxAge,
+                state.cookieAttributes,
+              ),
+            ]
+          : [],
       ),
     ],
     mirror,
@@ -201,7 +245,7 @@ export function managedRules(state: RouteState): Json[] {
           backendRef(state, "primary", primaryWeight),
           backendRef(state, "canary", canaryWeight),
         ],
-        [setCookie(state.expireCookie, 0)],
+        [setCookie(state.expireCookie, 0, state.cookieAttributes)],
       ),
     );
   }
