@@ -2,7 +2,7 @@
 // Siskin's load tester: flags -> gate store, task runner, HTTP server. Stops cleanly on SIGTERM/SIGINT.
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
-import { redactPaths } from "../../src/telemetry/logger.ts";
+import { logOptions } from "../../src/telemetry/logger.ts";
 import { parseLoadTesterFlags } from "./flags.ts";
 import { configMapGateStore, fileGateStore, Gates } from "./gates.ts";
 import { LoadTesterMetrics } from "./metrics.ts";
@@ -18,11 +18,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = parsed.config;
-  const logger = pino({
-    level: config.logLevel,
-    base: { app: "siskin-loadtester" },
-    redact: { paths: redactPaths, censor: "[redacted]" },
-  });
+  const logger = pino(logOptions(config.logLevel, "siskin-loadtester"));
   let store;
   if ("file" in config.gates) store = fileGateStore(config.gates.file);
   else {

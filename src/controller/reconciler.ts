@@ -55,6 +55,8 @@ export function createReconciler(
     }
     const log = deps.logger.child({
       canary: key,
+      name: canary.metadata.name,
+      namespace: canary.metadata.namespace,
       generation: canary.metadata.generation,
       phase: canary.status?.phase,
     });
