@@ -80,6 +80,25 @@ export async function gatherStep(
     ...templateLookups(deps.caches),
   });
   for (const c of results)
-    deps.recorder.setCheck({ name, namespace }, c.metric, c.verdict, c.value);
+    deps.recorder.setCheck(
+      { canary: { name, namespace }, target: spec.targetName },
+      {
+        metric: c.metric,
+        verdict: c.verdict,
+        ...(c.value !== undefined ? { value: c.value } : {}),
+        ...(builtinInMs(spec, c.metric) ? { unit: "ms" as const } : {}),
+      },
+    );
   return { hooks, checks: results };
+}
+
+/** The built-in request-duration reads milliseconds (its thresholds are in ms, as Flagger's). */
+function builtinInMs(spec: ResolvedSpec, metric: string): boolean {
+  const m = spec.metrics.find((x) => x.name === metric);
+  return (
+    metric === "request-duration" &&
+    m !== undefined &&
+    !m.templateRef &&
+    !m.query
+  );
 }

@@ -103,6 +103,7 @@ async function reconcile(
   canary: Canary,
   log: Logger,
 ): Promise<ReconcileResult> {
+  const startedAt = deps.clock.now();
   const deleting = isDeleting(canary);
   if (deleting && !hasFinalizer(canary)) return; // plain deletion: the garbage collector cleans up
   const resolved = resolveSpec(deps, canary);
@@ -207,12 +208,19 @@ async function reconcile(
       ...templateLookups(deps.caches),
     });
   deps.recorder.recordCanary(
-    canary,
+    {
+      canary: {
+        name: canary.metadata.name,
+        namespace: canary.metadata.namespace,
+      },
+      target: spec.targetName,
+      strategy: spec.strategy,
+      skipAnalysis: spec.skipAnalysis,
+    },
     canary.status ?? {},
     next,
-    spec.targetName,
     deps.caches.canaries.list(canary.metadata.namespace).length,
-    deps.clock.now(),
+    { startedAt, now: deps.clock.now() },
   );
   if (deleting) return releaseFinalizer(deps, canary);
   return decision.requeueAfterMs !== undefined

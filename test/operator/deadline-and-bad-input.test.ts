@@ -360,7 +360,7 @@ describe("operator endpoints", () => {
     );
     expect(metrics).toMatch(
       new RegExp(
-        `flagger_canary_failures_total\\{name="stuck",namespace="${ns.name}"\\} 1`,
+        `flagger_canary_failures_total\\{name="stuck",namespace="${ns.name}",deployment_strategy="canary",analysis_status="completed"\\} 1`,
       ),
     );
     expect(operator.logTail(500)).not.toMatch(

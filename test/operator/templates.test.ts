@@ -279,16 +279,23 @@ describe("S10: MetricTemplates drive the verdicts", () => {
     ]);
     expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
 
-    // The verdict is a label of the self-metric; the secrets never reach the log.
+    // Flagger's gauge has the value (labelled with the target), Siskin's series the verdict; the
+    // secrets never reach the log.
     const port = /"port":(\d+)/.exec(operator.logTail(400))?.[1];
     const metrics = await (
       await fetch(`http://127.0.0.1:${port}/metrics`)
     ).text();
     expect(metrics).toContain(
-      `flagger_canary_metric_analysis{name="podinfo",namespace="${ns.name}",metric="latency",verdict="fail"} 900`,
+      `flagger_canary_metric_analysis{name="podinfo",namespace="${ns.name}",metric="latency"} 900`,
     );
     expect(metrics).toContain(
-      `flagger_canary_metric_analysis{name="podinfo",namespace="${ns.name}",metric="error-rate",verdict="pass"} 0`,
+      `flagger_canary_metric_analysis{name="podinfo",namespace="${ns.name}",metric="error-rate"} 0`,
+    );
+    expect(metrics).toContain(
+      `siskin_canary_check_verdict{name="podinfo",namespace="${ns.name}",metric="latency",verdict="fail"} 1`,
+    );
+    expect(metrics).not.toMatch(
+      /flagger_canary_metric_analysis\{[^}]*verdict=/,
     );
     const { readFile } = await import("node:fs/promises");
     const log = await readFile(operator.logPath, "utf8");

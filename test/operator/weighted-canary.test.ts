@@ -216,6 +216,35 @@ describe("weighted canary on Gloo", () => {
     const atKill = await api.status();
     expect(atKill.phase).toBe("Progressing");
     operator.start();
+    // Flagger's series during the run, as Flagger reports them: status 0 while Progressing, the
+    // weights of podinfo-primary and podinfo summing to 100, labelled with the target's name.
+    const during = await eventually(
+      async () => {
+        const weight = await operator.metric("flagger_canary_weight", {
+          workload: "podinfo",
+          namespace: ns.name,
+        });
+        return weight >= 25 && weight;
+      },
+      { timeoutMs: 60_000, what: "flagger_canary_weight at 25 or more" },
+    );
+    expect(during).toBeLessThanOrEqual(50);
+    expect(
+      await operator.metric("flagger_canary_status", {
+        name: "podinfo",
+        namespace: ns.name,
+      }),
+    ).toBe(0);
+    expect(
+      (await operator.metric("flagger_canary_weight", {
+        workload: "podinfo-primary",
+        namespace: ns.name,
+      })) +
+        (await operator.metric("flagger_canary_weight", {
+          workload: "podinfo",
+          namespace: ns.name,
+        })),
+    ).toBe(100);
     await waitForPhase("Succeeded", 120_000);
     recorder.stop();
     await phases.stopAfter("Succeeded");
@@ -243,6 +272,43 @@ describe("weighted canary on Gloo", () => {
     ]);
     expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
     await api.routedTo([100, 0]);
+    // After the promotion: status 1, one success with Flagger's labels, per-tick durations (seconds,
+    // well under Flagger's 10 s top bucket), request-duration in seconds (the exporter serves 20 ms).
+    const labels = { name: "podinfo", namespace: ns.name };
+    expect(await operator.metric("flagger_canary_status", labels)).toBe(1);
+    expect(
+      await operator.metric("flagger_canary_successes_total", {
+        ...labels,
+        deployment_strategy: "canary",
+        analysis_status: "completed",
+      }),
+    ).toBe(1);
+    expect(
+      await operator.metric("flagger_canary_duration_seconds_count", labels),
+    ).toBeGreaterThan(3);
+    expect(
+      await operator.metric("flagger_canary_duration_seconds_bucket", {
+        ...labels,
+        le: "+Inf",
+      }),
+    ).toBe(
+      await operator.metric("flagger_canary_duration_seconds_bucket", {
+        ...labels,
+        le: "10",
+      }),
+    );
+    const latency = await operator.metric("flagger_canary_metric_analysis", {
+      ...labels,
+      metric: "request-duration",
+    });
+    expect(latency).toBeGreaterThan(0);
+    expect(latency).toBeLessThan(0.5);
+    expect(
+      await operator.metric("flagger_canary_metric_analysis", {
+        ...labels,
+        metric: "request-success-rate",
+      }),
+    ).toBe(100);
     await eventually(async () => (await api.replicas("podinfo")) === 0, {
       what: "target back at 0",
     });
@@ -308,6 +374,20 @@ describe("weighted canary on Gloo", () => {
       /metric request-success-rate 50(\.\d+)? outside threshold >= 99/,
     );
     expect(rollback.attachments?.[0]?.color).toBe("danger");
+    expect(
+      await operator.metric("flagger_canary_status", {
+        name: "podinfo",
+        namespace: ns.name,
+      }),
+    ).toBe(2);
+    expect(
+      await operator.metric("flagger_canary_failures_total", {
+        name: "podinfo",
+        namespace: ns.name,
+        deployment_strategy: "canary",
+        analysis_status: "completed",
+      }),
+    ).toBe(1);
   });
 
   it("S4: a new revision during analysis restarts from weight 0 on the newest revision", async () => {
