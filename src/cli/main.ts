@@ -20,6 +20,7 @@ import {
 } from "./commands.ts";
 import { convertGateway, describeConversion } from "./convert-gateway.ts";
 import { canaryRef } from "./follow.ts";
+import { notifyTest } from "./notify-test.ts";
 import { exportRun, replayCommand } from "./replay.ts";
 import {
   canaryTable,
@@ -41,6 +42,9 @@ const usage = `kubectl siskin COMMAND [NAME] [flags]
   convert-gateway NAME [--gateway NS/NAME] [--gateway-class CLASS]
                                 print what moves NAME from Gloo Edge to Gateway API (kgateway): the
                                 Canary change, the HTTPRoute Siskin will write, a Gateway; applies nothing
+  notify-test PROVIDER [--cluster NAME]
+                                post a test message through an AlertProvider (read with your own
+                                credentials, as the operator would send it) and print the answer
   replay FILE [--set a.b=v]...  the decision core over a recorded run, no cluster: each step's decision,
                                 where it differs from the recording, the outcome (exit 0 promoted,
                                 1 failed, 2 undecided)
@@ -66,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
       set: { type: "string", multiple: true, default: [] },
       run: { type: "string" },
       gateway: { type: "string" },
+      cluster: { type: "string" },
       "gateway-class": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -112,6 +117,8 @@ type Values = {
   for?: string;
   timeout?: string;
   run?: string;
+  image?: string;
+  cluster?: string;
 };
 
 async function run(
@@ -152,6 +159,8 @@ async function run(
     return 0;
   }
   if (command === "status") return status(session, needName(), values.watch);
+  if (command === "notify-test")
+    return notifyTest(session, needName(), values.cluster ?? "");
   if (command === "convert-gateway")
     return convertGatewayCommand(session, needName(), values);
   if (command === "wait") {

@@ -6,7 +6,12 @@ import type { Canary, CanaryWebhook } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import { eventReasons } from "../analysis/reasons.ts";
 import type { Action } from "../analysis/types.ts";
-import { notifierFor, severityAccepts } from "../notify/providers.ts";
+import { alertDestination } from "../notify/destination.ts";
+import {
+  NotifierRejected,
+  notifierFor,
+  severityAccepts,
+} from "../notify/providers.ts";
 import type { Notifier } from "../notify/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { errorMessage } from "../util/errors.ts";
@@ -101,6 +106,8 @@ export async function runHooksAfterStatus(
 
 interface AlertTarget {
   name: string;
+  /** The AlertProvider's type (slack, msteams, ...), for siskin_alerts_total. */
+  type?: string;
   severity?: "info" | "warn" | "error";
   notifier?: Notifier;
   /** Why this alert cannot be sent (provider or Secret missing). */
@@ -118,8 +125,10 @@ export async function sendNotification(
     : deps.notifiers;
   for (const t of targets) {
     if (!severityAccepts(t.severity, action.severity)) continue;
+    const type = t.type ?? t.name;
     if (!t.notifier) {
       ctx.log.warn({ alert: t.name, problem: t.problem }, "alert not sent");
+      deps.recorder.siskin.alert(type, "not_sent");
       continue;
     }
     try {
@@ -137,11 +146,15 @@ export async function sendNotification(
         weight: ctx.weight,
         ...(action.reason ? { reason: action.reason } : {}),
       });
+      deps.recorder.siskin.alert(type, "sent");
     } catch (error) {
+      const answer =
+        error instanceof NotifierRejected ? error.answer : "unreachable";
       ctx.log.warn(
-        { alert: t.name, err: errorMessage(error), kind: action.kind },
+        { alert: t.name, err: errorMessage(error), answer, kind: action.kind },
         "notification failed",
       );
+      deps.recorder.siskin.alert(type, answer);
     }
   }
 }
@@ -174,22 +187,15 @@ function alertTarget(
   }
   if (!secret)
     return { ...base, problem: `Secret ${ns}/${secretName} not found` };
-  const address = secret.address ?? provider.address;
-  if (!address)
-    return {
-      ...base,
-      problem: `AlertProvider ${ns}/${alert.providerRef.name} has no address (spec.address or the Secret's address key)`,
-    };
-  const proxy = secret.proxy ?? provider.proxy;
+  const found = alertDestination(
+    { namespace: ns, name: alert.providerRef.name },
+    provider,
+    secret,
+  );
+  if (!found.ok) return { ...base, problem: found.problem };
   return {
     ...base,
-    notifier: notifierFor({
-      type: provider.type,
-      address,
-      ...(provider.channel ? { channel: provider.channel } : {}),
-      ...(provider.username ? { username: provider.username } : {}),
-      ...(proxy ? { proxy } : {}),
-      ...(secret.token ? { token: secret.token } : {}),
-    }),
+    type: provider.type,
+    notifier: notifierFor(found.destination),
   };
 }

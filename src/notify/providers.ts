@@ -80,12 +80,64 @@ function boundedFetch(proxy: AxiosProxyConfig | undefined): FetchFunction {
   };
 }
 
-function rejected(type: string, status?: number): SiskinError {
-  return new SiskinError(
-    "NOTIFIER",
-    `${type} did not accept the message${status ? ` (HTTP ${status})` : ""}`,
-    { retriable: true },
+/**
+ * A destination that did not take the message. `answer` is what it said, when it said something a
+ * metric may carry: Slack's error code ("channel_not_found", "invalid_auth"), or "http_<status>".
+ */
+export class NotifierRejected extends SiskinError {
+  readonly answer: string;
+  constructor(type: string, answer: string, detail: string) {
+    super("NOTIFIER", `${type} did not accept the message${detail}`, {
+      retriable: true,
+    });
+    this.answer = answer;
+  }
+}
+
+function rejected(type: string, status?: number): NotifierRejected {
+  return new NotifierRejected(
+    type,
+    status ? `http_${status}` : "unreachable",
+    status ? ` (HTTP ${status})` : "",
   );
+}
+
+/** Slack's error codes are short snake_case words; anything else is not put into a label. */
+const slackErrorCode = (value: unknown): string =>
+  typeof value === "string" && /^[a-z_]{1,40}$/.test(value) ? value : "other";
+
+/** Slack answers HTTP 200 with {"ok":false,"error":"..."} for a refused message: that is a failure. */
+function slackAnswer(text: string): NotifierRejected | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined; // an incoming webhook answers the plain text "ok"
+  }
+  if (typeof body !== "object" || body === null) return undefined;
+  const answer = body as { ok?: unknown; error?: unknown };
+  if (answer.ok !== false) return undefined;
+  const code = slackErrorCode(answer.error);
+  return new NotifierRejected("Slack", code, `: ${code}`);
+}
+
+/** One JSON POST with every outside call's bounds; returns the status and the answer's text. */
+async function postJson(
+  address: string,
+  payload: unknown,
+  proxy: AxiosProxyConfig | undefined,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const axios = await loadAxios();
+  const response = await axios.post(address, payload, {
+    timeout: timeoutMs,
+    validateStatus: () => true,
+    responseType: "text",
+    ...boundedCalls,
+    ...(proxy ? { proxy } : {}),
+    headers: { "Content-Type": "application/json; charset=utf-8", ...headers },
+  });
+  return { status: response.status, text: String(response.data ?? "") };
 }
 
 export function notifierFor(d: Destination): Notifier {
@@ -94,6 +146,33 @@ export function notifierFor(d: Destination): Notifier {
     ...(d.channel ? { channel: d.channel } : {}),
   };
   const proxy = proxyConfig(d.proxy);
+  if (d.type === "slack" && d.token) {
+    // A bot token (the Secret's token key, as Flagger): Slack's Web API, chat.postMessage at the
+    // address, channel from the AlertProvider (Flagger's default "general" when it names none).
+    const token = d.token;
+    const channelOptions = { ...options, channel: d.channel ?? "general" };
+    return {
+      async post(n: Notification) {
+        let answer;
+        try {
+          answer = await postJson(
+            d.address,
+            slackPayload(n, channelOptions),
+            proxy,
+            {
+              Authorization: `Bearer ${token}`,
+            },
+          );
+        } catch {
+          throw rejected("Slack");
+        }
+        if (answer.status < 200 || answer.status >= 300)
+          throw rejected("Slack", answer.status);
+        const refused = slackAnswer(answer.text);
+        if (refused) throw refused;
+      },
+    };
+  }
   if (d.type === "slack") {
     const webhook = new IncomingWebhook(d.address, {
       timeout: timeoutMs,
@@ -101,8 +180,9 @@ export function notifierFor(d: Destination): Notifier {
     });
     return {
       async post(n: Notification) {
+        let result;
         try {
-          await webhook.send(slackPayload(n, options));
+          result = await webhook.send(slackPayload(n, options));
         } catch (error) {
           // IncomingWebhookHTTPError carries statusCode (wrapped once more when it was not retried).
           const e = error as {
@@ -112,26 +192,24 @@ export function notifierFor(d: Destination): Notifier {
           const status = e.statusCode ?? e.originalError?.statusCode;
           throw rejected("Slack", status);
         }
+        const refused = slackAnswer(result.text ?? "");
+        if (refused) throw refused;
       },
     };
   }
-  const build = formats[d.type];
+  // Discord's Slack-compatible address (".../slack", which Flagger uses) takes Slack's payload;
+  // a plain Discord webhook address gets Discord's own.
+  const build =
+    d.type === "discord" && /\/slack\/?([?#].*)?$/.test(d.address)
+      ? slackPayload
+      : formats[d.type];
   return {
     async post(n: Notification) {
-      let status: number | undefined;
-      const axios = await loadAxios();
+      let status: number;
       try {
-        const response = await axios.post(d.address, build(n, options), {
-          timeout: timeoutMs,
-          validateStatus: () => true,
-          ...boundedCalls,
-          ...(proxy ? { proxy } : {}),
-          headers: {
-            "Content-Type": "application/json",
-            ...(d.token ? { Authorization: `Bearer ${d.token}` } : {}),
-          },
-        });
-        status = response.status;
+        ({ status } = await postJson(d.address, build(n, options), proxy, {
+          ...(d.token ? { Authorization: `Bearer ${d.token}` } : {}),
+        }));
       } catch {
         throw rejected(d.type);
       }
