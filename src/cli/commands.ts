@@ -1,5 +1,6 @@
 // The actions of `kubectl siskin`: each reads or writes the Canary through the API server and waits by
-// watching it. Exit codes: 0 done / wanted outcome, 1 refused / the other outcome, 2 timeout.
+// watching it. Exit codes: 0 done / wanted outcome, 1 refused / the other outcome, 2 timeout (3: an
+// error, set by main.ts).
 import { randomUUID } from "node:crypto";
 import type { Canary, CanaryStatus } from "../api/canary.ts";
 import type { RequestAction } from "../analysis/types.ts";
@@ -8,6 +9,7 @@ import type { KubeClient } from "../kube/client/http.ts";
 import { writeRequest } from "../controller/requests.ts";
 import { followCanary } from "./follow.ts";
 import { statusBlock } from "./render.ts";
+import { revisionOutcome } from "./wait-revision.ts";
 
 export interface Session {
   client: KubeClient;
@@ -99,66 +101,77 @@ export type WaitFor =
   { kind: "promoted" } | { kind: "failed" } | { kind: "phase"; phase: string };
 
 /**
- * Waits for an outcome of the release under way. A Succeeded or Failed that was already there when the
- * wait began counts only once the Canary has moved since (right after `set image`, the previous
- * release's Succeeded must not pass a CI gate).
+ * Waits for an outcome. promoted/failed: the outcome of the target's current revision, whenever it was
+ * reached (wait-revision.ts); the target is read again at each change of the Canary, so a `set image`
+ * the operator has not picked up yet is waited for. phase=X: the phase itself.
  */
 export async function waitFor(
   session: Session,
   name: string,
   wanted: WaitFor,
   timeoutMs: number,
+  options: { image?: string } = {},
 ): Promise<number> {
-  const startedAt = session.now().getTime();
-  let moved = false;
   let last: Canary | undefined;
   let code = 2;
+  let why = "";
+  let failure: unknown;
   const goal = wanted.kind === "phase" ? `phase ${wanted.phase}` : wanted.kind;
-  // Siskin writes transition times in milliseconds: one from the second before the wait began is the
-  // previous outcome, not this one. A time in whole seconds (written by Flagger) counts from the start's
-  // second.
-  const fresh = (s: CanaryStatus) => {
-    const at = s.lastTransitionTime ?? "";
-    const since = /\.\d+Z$/.test(at)
-      ? startedAt
-      : Math.floor(startedAt / 1000) * 1000;
-    return moved || Date.parse(at) >= since;
+  const decided = new AbortController();
+  let checking = Promise.resolve();
+  const check = async (canary: Canary) => {
+    if (decided.signal.aborted) return;
+    if (wanted.kind === "phase") {
+      if (canary.status?.phase === wanted.phase) code = 0;
+    } else {
+      const ref = canary.spec.targetRef;
+      const target = await session.api.get<
+        Parameters<typeof revisionOutcome>[1] & { metadata?: unknown }
+      >({
+        apiVersion: ref.apiVersion ?? "apps/v1",
+        kind: ref.kind,
+        namespace: session.namespace,
+        name: ref.name,
+      });
+      const outcome = revisionOutcome(canary, target, options.image);
+      if (outcome.state === "pending") {
+        why = outcome.why;
+        return;
+      }
+      const good = wanted.kind === "promoted" ? "promoted" : "failed";
+      code = outcome.state === good ? 0 : 1;
+    }
+    if (code !== 2) decided.abort();
   };
-  await withTimeout(timeoutMs, (signal) =>
+  await withTimeout(timeoutMs, (timeout) =>
     follow(
       session,
       name,
       (canary) => {
-        // Said once the Canary has been read: from here on, every outcome reached counts as this one's.
         if (!last)
           session.progress(
-            `waiting up to ${timeoutMs / 1000}s for ${session.namespace}/${name}: ${goal}; now in phase ${canary.status?.phase ?? "unknown"}`,
+            `waiting up to ${timeoutMs / 1000}s for ${session.namespace}/${name}: ${goal}${options.image ? ` of ${options.image}` : ""}; now in phase ${canary.status?.phase ?? "unknown"}`,
           );
         last = canary;
-        const s = canary.status ?? {};
-        const phase = s.phase ?? "";
-        if (wanted.kind === "phase") {
-          if (phase === wanted.phase) code = 0;
-          return code === 0;
-        }
-        const ended = phase === "Succeeded" || phase === "Failed";
-        if (!ended || !fresh(s)) {
-          if (!ended) moved = true;
-          return false;
-        }
-        const good = wanted.kind === "promoted" ? "Succeeded" : "Failed";
-        code = phase === good ? 0 : 1;
-        return true;
+        checking = checking
+          .then(() => check(canary))
+          .catch((error: unknown) => {
+            failure = error;
+            decided.abort();
+          });
+        return false;
       },
-      signal,
+      AbortSignal.any([timeout, decided.signal]),
     ),
   );
+  await checking;
+  if (failure) throw failure;
   const phase = last?.status?.phase ?? "unknown";
   if (code === 0) session.print(`${session.namespace}/${name}: ${phase}`);
   else {
     session.print(
       code === 2
-        ? `${session.namespace}/${name}: timed out after ${timeoutMs / 1000}s in phase ${phase}`
+        ? `${session.namespace}/${name}: timed out after ${timeoutMs / 1000}s in phase ${phase}${why ? ` (${why})` : ""}`
         : `${session.namespace}/${name}: ended ${phase}, not ${wanted.kind}`,
     );
     if (last) session.print(statusBlock(last, session.now()));

@@ -37,7 +37,10 @@ const usage = `kubectl siskin COMMAND [NAME] [flags]
   abort NAME [--reason TEXT]    roll back now
   retry NAME                    analyse a Failed revision again, without an image change
   pause NAME | resume NAME      hold the run where it is (survives GitOps syncs) / go on
-  wait NAME --for promoted|failed|phase=X [--timeout 10m]
+  wait NAME --for promoted|failed|phase=X [--image IMAGE] [--timeout 10m]
+                                promoted/failed: the outcome of the target's current revision,
+                                whenever reached (0 at once if already promoted); --image: of the
+                                revision that runs IMAGE
   export NAME [--run previous]  a recorded run (spec + status.history) as JSON, for replay
   convert-gateway NAME [--gateway NS/NAME] [--gateway-class CLASS]
                                 print what moves NAME from Gloo Edge to Gateway API (kgateway): the
@@ -51,7 +54,7 @@ const usage = `kubectl siskin COMMAND [NAME] [flags]
 
 Flags: -n NAMESPACE, -A (all namespaces), --kubeconfig PATH, --context NAME, --timeout (default 10m
 for wait, 1m for requests). Requests exit 0 when carried out, 1 when refused, 2 without an answer;
-wait exits 0 on the wanted outcome, 1 on the other, 2 on timeout.`;
+wait exits 0 on the wanted outcome, 1 on the other, 2 on timeout; any error exits 3.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -67,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: "string" },
       for: { type: "string" },
       timeout: { type: "string" },
+      image: { type: "string" },
       set: { type: "string", multiple: true, default: [] },
       run: { type: "string" },
       gateway: { type: "string" },
@@ -165,7 +169,11 @@ async function run(
     return convertGatewayCommand(session, needName(), values);
   if (command === "wait") {
     const wanted = parseWaitFor(values.for);
-    return waitFor(session, needName(), wanted, timeoutMs("10m"));
+    if (values.image && wanted.kind === "phase")
+      throw new Error("--image goes with --for promoted or --for failed");
+    return waitFor(session, needName(), wanted, timeoutMs("10m"), {
+      ...(values.image ? { image: values.image } : {}),
+    });
   }
   if (requestActions.includes(command as RequestAction))
     return sendRequest(session, needName(), command as RequestAction, {
@@ -314,6 +322,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(`kubectl siskin: ${errorMessage(error)}`);
-    process.exit(2);
+    process.exit(3);
   },
 );

@@ -107,6 +107,100 @@ describe("requests through kubectl siskin", () => {
     expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
   });
 
+  it("wait decides by revision: done at once after a fast run, never the previous release's outcome", async () => {
+    const s = await releasing("waitrev");
+    await s.waitForPhase("Succeeded");
+    // A CI step that starts waiting after the run already promoted the image: exit 0 at once (the
+    // clock-based wait counted only outcomes reached after it began, and timed out with exit 2).
+    const started = Date.now();
+    const late = await siskin(
+      s,
+      "wait",
+      "podinfo",
+      "--for",
+      "promoted",
+      "--timeout",
+      "8s",
+    );
+    expect(late).toMatchObject({ code: 0 });
+    expect(late.out).toMatch(/: Succeeded/);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(
+      (
+        await siskin(
+          s,
+          "wait",
+          "podinfo",
+          "--for",
+          "promoted",
+          "--image",
+          podinfoImage("6.0.1"),
+          "--timeout",
+          "8s",
+        )
+      ).code,
+    ).toBe(0);
+
+    // Right after `set image`, the previous release's Succeeded is not accepted: the wait holds
+    // until the new revision's own outcome, here a rollback (exit 1).
+    await s.api.setImage("podinfo", podinfoImage("6.0.2"));
+    const waiting = await startKubectlSiskin(
+      s.ns,
+      /waiting up to 60s for .*: promoted/,
+      "wait",
+      "podinfo",
+      "--for",
+      "promoted",
+      "--timeout",
+      "60s",
+    );
+    await eventually(
+      async () => (await s.api.status()).phase === "Progressing",
+      {
+        what: "the new revision's run",
+      },
+    );
+    expect(
+      (await siskin(s, "abort", "podinfo", "--reason", "bad build")).code,
+    ).toBe(0);
+    const waited = await waiting.result;
+    expect(waited.code).toBe(1);
+    expect(waited.out).toMatch(/ended Failed, not promoted/);
+
+    // That revision rolled back: a wait started later ends at once with exit 1; --for failed with 0.
+    expect(
+      (
+        await siskin(
+          s,
+          "wait",
+          "podinfo",
+          "--for",
+          "promoted",
+          "--timeout",
+          "8s",
+        )
+      ).code,
+    ).toBe(1);
+    expect(
+      (await siskin(s, "wait", "podinfo", "--for", "failed", "--timeout", "8s"))
+        .code,
+    ).toBe(0);
+    // An image nobody deployed: nothing to decide, a timeout (2) that says why.
+    const never = await siskin(
+      s,
+      "wait",
+      "podinfo",
+      "--for",
+      "promoted",
+      "--image",
+      "podinfo:never",
+      "--timeout",
+      "3s",
+    );
+    expect(never.code).toBe(2);
+    expect(never.out).toMatch(/does not run podinfo:never/);
+  });
+
   it("abort rolls back at once; retry analyses the same revision again to Succeeded", async () => {
     const s = await releasing("abort");
     // A CI job waiting for promotion sees the rollback: exit 1, with the reason. The abort is sent once
@@ -208,10 +302,8 @@ describe("requests through kubectl siskin", () => {
     const get = await siskin(s, "get");
     expect(get.out).toMatch(/^NAME\s+PHASE\s+WEIGHT\s+FAILED/m);
     expect(get.out).toMatch(/^podinfo\s+Succeeded\s+0\s+/m);
-    // wait on a release that does not come: exit 2 after the timeout.
-    const none = await waitPromoted(s, "3s");
-    expect(none.code).toBe(2);
-    expect(none.out).toMatch(/timed out after 3s in phase Succeeded/);
+    // The promoted revision is the target's current one: a wait now ends at once.
+    expect((await waitPromoted(s, "3s")).code).toBe(0);
   });
 
   it("a promote is carried out once when the operator is killed right after writing it", async () => {
@@ -279,7 +371,7 @@ describe("requests through kubectl siskin", () => {
       "abort",
       "podinfo",
     );
-    expect(refused.code).toBe(2);
+    expect(refused.code).toBe(3); // an error, not a timeout (2)
     expect(refused.out).toMatch(/403/);
     expect((await s.api.status()).phase).toBe("Progressing");
     expect((await s.api.status()).lastRequest).toBeUndefined();
