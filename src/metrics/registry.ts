@@ -8,6 +8,10 @@ import { SiskinError } from "../util/errors.ts";
 import { cloudwatchProvider } from "./cloudwatch.ts";
 import { datadogProvider } from "./datadog.ts";
 import { prometheusProvider } from "./prometheus.ts";
+import { dynatraceProvider } from "./providers/dynatrace.ts";
+import { graphiteProvider } from "./providers/graphite.ts";
+import { influxDbProvider } from "./providers/influxdb.ts";
+import { newRelicProvider } from "./providers/newrelic.ts";
 import type { MetricProvider } from "./types.ts";
 
 export interface ProviderInput {
@@ -124,10 +128,52 @@ export const metricProviders = {
       ...(endpoint ? { endpoint } : {}),
     });
   },
-  newrelic: notYet("newrelic"),
-  dynatrace: notYet("dynatrace"),
-  graphite: notYet("graphite"),
-  influxdb: notYet("influxdb"),
+  newrelic: (input) =>
+    newRelicProvider({
+      ...(input.template.spec.provider.address
+        ? { address: input.template.spec.provider.address }
+        : {}),
+      accountId: secretKey(input, "newrelic_account_id", true),
+      queryKey: secretKey(input, "newrelic_query_key", true),
+      intervalMs: input.intervalMs,
+      timeoutMs: input.timeoutMs,
+    }),
+  dynatrace: (input) =>
+    dynatraceProvider({
+      address: address(input),
+      token: secretKey(input, "dynatrace_token", true),
+      intervalMs: input.intervalMs,
+      timeoutMs: input.timeoutMs,
+    }),
+  graphite: (input) => {
+    // As Flagger: with a Secret, both username and password are required.
+    const auth = input.template.spec.provider.secretRef
+      ? {
+          username: secretKey(input, "username", true),
+          password: secretKey(input, "password", true),
+        }
+      : undefined;
+    return graphiteProvider({
+      address: address(input),
+      ...(auth ? { auth } : {}),
+      insecureSkipVerify:
+        input.template.spec.provider.insecureSkipVerify ?? false,
+      timeoutMs: input.timeoutMs,
+    });
+  },
+  influxdb: (input) => {
+    const withSecret = input.template.spec.provider.secretRef !== undefined;
+    return influxDbProvider({
+      address: address(input),
+      ...(withSecret
+        ? {
+            token: secretKey(input, "token", true),
+            org: secretKey(input, "org", true),
+          }
+        : {}),
+      timeoutMs: input.timeoutMs,
+    });
+  },
   stackdriver: notYet("stackdriver"),
   splunk: notYet("splunk"),
   externalmetrics: notYet("externalmetrics"),
@@ -144,7 +190,7 @@ function notYet(type: string): ProviderFactory {
   return (input) => {
     throw new SiskinError(
       "CONFIG",
-      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog or cloudwatch`,
+      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog, cloudwatch, newrelic, dynatrace, graphite or influxdb`,
     );
   };
 }
