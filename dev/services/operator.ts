@@ -21,6 +21,8 @@ export interface OperatorOptions {
   /** Default debug. */
   logLevel?: string;
   slackUrl?: string;
+  /** The HTTP port (/metrics); default 0 (any free one, new at each start). A fixed one survives restarts. */
+  port?: number;
   extraArgs?: string[];
   env?: Record<string, string>;
 }
@@ -60,7 +62,7 @@ export class OperatorProcess {
         "--mesh-provider=gloo",
         `--metrics-server=${o.metricsServer}`,
         `--min-analysis-interval=${o.minAnalysisInterval ?? "1s"}`,
-        "--port=0",
+        `--port=${o.port ?? 0}`,
         `--log-level=${o.logLevel ?? "debug"}`,
         "--cluster-name=local-test",
         ...(o.slackUrl

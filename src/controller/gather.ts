@@ -87,6 +87,7 @@ export async function gatherStep(
         verdict: c.verdict,
         ...(c.value !== undefined ? { value: c.value } : {}),
         ...(builtinInMs(spec, c.metric) ? { unit: "ms" as const } : {}),
+        ...thresholdOf(spec, c.metric),
       },
     );
   return { hooks, checks: results };
@@ -101,4 +102,16 @@ function builtinInMs(spec: ResolvedSpec, metric: string): boolean {
     !m.templateRef &&
     !m.query
   );
+}
+
+/** A metric's thresholdRange bounds, for siskin_canary_check_threshold. */
+function thresholdOf(
+  spec: ResolvedSpec,
+  metric: string,
+): { min?: number; max?: number } {
+  const m = spec.metrics.find((x) => x.name === metric);
+  return {
+    ...(m?.min !== undefined ? { min: m.min } : {}),
+    ...(m?.max !== undefined ? { max: m.max } : {}),
+  };
 }

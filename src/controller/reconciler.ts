@@ -216,6 +216,7 @@ async function reconcile(
       target: spec.targetName,
       strategy: spec.strategy,
       skipAnalysis: spec.skipAnalysis,
+      intervalMs: spec.intervalMs,
     },
     canary.status ?? {},
     next,

@@ -9,6 +9,7 @@ const who: CanaryIdentity = {
   target: "web",
   strategy: "blueGreen",
   skipAnalysis: false,
+  intervalMs: 10_000,
 };
 const t0 = new Date("2026-12-02T10:00:00Z");
 const at = (ms: number) => ({
@@ -187,6 +188,35 @@ describe("Flagger's canary series", () => {
     );
     expect(text).not.toContain(
       'siskin_canary_check_value{name="web-canary",namespace="apps",metric="request-success-rate"}',
+    );
+  });
+
+  it("siskin series: thresholds per bound, and how late each step was taken", async () => {
+    const recorder = new Recorder(new Registry());
+    recorder.setCheck(who, {
+      metric: "request-duration",
+      verdict: "pass",
+      value: 120,
+      unit: "ms",
+      max: 500,
+    });
+    recorder.recordCanary(
+      who,
+      { phase: "Progressing", lastStepTime: "2026-12-02T10:00:00.000Z" },
+      { phase: "Progressing", lastStepTime: "2026-12-02T10:00:10.250Z" },
+      1,
+      at(1),
+    );
+    const text = await scrape(recorder);
+    expect(text).toContain(
+      'siskin_canary_check_threshold{name="web-canary",namespace="apps",metric="request-duration",bound="max"} 500',
+    );
+    expect(text).not.toContain('bound="min"');
+    expect(text).toContain(
+      'siskin_canary_step_lateness_seconds_sum{namespace="apps"} 0.25',
+    );
+    expect(text).toContain(
+      'siskin_canary_step_lateness_seconds_count{namespace="apps"} 1',
     );
   });
 });

@@ -14,6 +14,7 @@ interface PhaseStatus {
   canaryWeight?: number;
   canaryRevisionStart?: string;
   inconclusiveChecks?: number;
+  lastStepTime?: string;
 }
 
 export type CanaryRef = {
@@ -27,6 +28,8 @@ export interface CanaryIdentity {
   target: string;
   strategy: "canary" | "blueGreen" | "abTesting";
   skipAnalysis: boolean;
+  /** analysis.interval: a step is due this long after the previous one. */
+  intervalMs: number;
 }
 
 const strategyLabel = {
@@ -154,6 +157,19 @@ export class Recorder {
     const seconds = (timing.now.getTime() - timing.startedAt.getTime()) / 1000;
     if (tickPhases.has(before.phase ?? "") || tickPhases.has(after.phase ?? ""))
       this.duration.observe(ref, Math.max(0, seconds));
+    if (
+      before.lastStepTime &&
+      after.lastStepTime &&
+      after.lastStepTime !== before.lastStepTime &&
+      tickPhases.has(before.phase ?? "")
+    )
+      this.siskin.stepLate(
+        ref.namespace,
+        (Date.parse(after.lastStepTime) -
+          Date.parse(before.lastStepTime) -
+          who.intervalMs) /
+          1000,
+      );
     if (before.phase === after.phase) return;
     const labels = {
       ...ref,
@@ -183,9 +199,20 @@ export class Recorder {
    */
   setCheck(
     who: Pick<CanaryIdentity, "canary" | "target">,
-    check: { metric: string; verdict: string; value?: number; unit?: "ms" },
+    check: {
+      metric: string;
+      verdict: string;
+      value?: number;
+      unit?: "ms";
+      min?: number;
+      max?: number;
+    },
   ): void {
     this.siskin.check(who.canary, check.metric, check.verdict, check.value);
+    this.siskin.thresholds(who.canary, check.metric, {
+      ...(check.min !== undefined ? { min: check.min } : {}),
+      ...(check.max !== undefined ? { max: check.max } : {}),
+    });
     if (check.value === undefined || Number.isNaN(check.value)) return;
     this.analysis.set(
       {

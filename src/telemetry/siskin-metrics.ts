@@ -19,6 +19,8 @@ export class SiskinCanaryMetrics {
   private readonly inconclusive: Gauge;
   private readonly runDuration: Histogram;
   private readonly alerts: Counter;
+  private readonly threshold: Gauge;
+  private readonly lateness: Histogram;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -53,6 +55,19 @@ export class SiskinCanaryMetrics {
       buckets: [30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
       registers,
     });
+    this.threshold = new Gauge({
+      name: "siskin_canary_check_threshold",
+      help: "Each check's thresholdRange bound (bound: min or max), in the unit of siskin_canary_check_value",
+      labelNames: ["name", "namespace", "metric", "bound"],
+      registers,
+    });
+    this.lateness = new Histogram({
+      name: "siskin_canary_step_lateness_seconds",
+      help: "How long after it was due (the previous step plus the interval) each analysis step was taken",
+      labelNames: ["namespace"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
     this.alerts = new Counter({
       name: "siskin_alerts_total",
       help: "Alerts posted, by destination type and answer: sent, Slack's error code (channel_not_found, invalid_auth, ...), http_<status>, unreachable or not_sent",
@@ -79,6 +94,22 @@ export class SiskinCanaryMetrics {
     if (value === undefined || Number.isNaN(value))
       this.checkValue.remove({ ...ref, metric });
     else this.checkValue.set({ ...ref, metric }, value);
+  }
+
+  thresholds(
+    ref: CanaryRef,
+    metric: string,
+    range: { min?: number; max?: number },
+  ): void {
+    for (const bound of ["min", "max"] as const) {
+      const value = range[bound];
+      if (value === undefined) this.threshold.remove({ ...ref, metric, bound });
+      else this.threshold.set({ ...ref, metric, bound }, value);
+    }
+  }
+
+  stepLate(namespace: string, seconds: number): void {
+    this.lateness.observe({ namespace }, Math.max(0, seconds));
   }
 
   inconclusiveChecks(ref: CanaryRef, count: number): void {

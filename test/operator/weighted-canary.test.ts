@@ -24,6 +24,8 @@ import {
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
 import { OperatorProcess } from "../../dev/services/operator.ts";
 import { LocalPrometheus } from "../../dev/services/prometheus.ts";
+import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
+import { dashboardQueries } from "../support/grafana.ts";
 import { SlackReceiver } from "../../dev/services/slack-receiver.ts";
 import { settingsUpstream, UpstreamApi } from "../support/gloo-upstreams.ts";
 
@@ -32,6 +34,8 @@ let ns: Awaited<ReturnType<typeof createTestNamespace>>;
 let api: CanaryApi;
 const exporter = new EnvoyExporter();
 const prometheus = new LocalPrometheus();
+/** A second real Prometheus scraping the operator's /metrics, as a user's does (S5: the dashboard). */
+const selfPrometheus = new LocalPrometheus();
 const slack = new SlackReceiver();
 let operator: OperatorProcess;
 let canaryCluster = "";
@@ -54,18 +58,27 @@ beforeAll(async () => {
     prometheus.start([`127.0.0.1:${exporter.port}`]),
     slack.start(),
   ]);
+  // A fixed port: the Prometheus that scrapes the operator finds it again after S2's kill.
+  const operatorPort = await freeLoopbackPort();
   operator = new OperatorProcess({
     kubeconfig: clusterState().kubeconfig,
     namespace: ns.name,
     metricsServer: prometheus.url,
     slackUrl: slack.url,
+    port: operatorPort,
   });
   operator.start();
+  await selfPrometheus.start([`127.0.0.1:${operatorPort}`]);
 });
 
 afterAll(async () => {
   await operator?.stop();
-  await Promise.all([prometheus.stop(), slack.stop(), exporter.stop()]);
+  await Promise.all([
+    prometheus.stop(),
+    selfPrometheus.stop(),
+    slack.stop(),
+    exporter.stop(),
+  ]);
   await ns?.dispose();
 });
 
@@ -414,5 +427,44 @@ describe("weighted canary on Gloo", () => {
     await api.routedTo([100, 0]);
     await waitForPhase("Succeeded", 120_000);
     expect(await api.image("podinfo-primary")).toBe(podinfoImage("6.0.4"));
+  });
+
+  it("S5: every query of the chart's Grafana dashboard returns series for this fleet", async () => {
+    // After S1-S4 (promotions, a rollback, failed checks, a restart): each panel query, as Grafana sends
+    // it with "All" selected, against the Prometheus that scrapes the operator.
+    const empty: string[] = [];
+    for (const query of dashboardQueries()) {
+      const answer = (await (
+        await fetch(
+          `${selfPrometheus.url}/api/v1/query?query=${encodeURIComponent(query.expr)}`,
+        )
+      ).json()) as {
+        status: string;
+        error?: string;
+        data?: { result: unknown[] };
+      };
+      expect(
+        answer,
+        `${query.panel} ${query.refId}: ${answer.error}`,
+      ).toMatchObject({
+        status: "success",
+      });
+      if ((answer.data?.result.length ?? 0) === 0)
+        empty.push(`${query.panel} ${query.refId}: ${query.expr}`);
+    }
+    expect(empty).toEqual([]);
+    // The variables' own queries (label_values) find the operator's job and this namespace.
+    const jobs = await (
+      await fetch(
+        `${selfPrometheus.url}/api/v1/label/job/values?match[]=flagger_info`,
+      )
+    ).json();
+    expect((jobs as { data: string[] }).data.length).toBeGreaterThan(0);
+    const namespaces = (await (
+      await fetch(
+        `${selfPrometheus.url}/api/v1/label/namespace/values?match[]=flagger_canary_total`,
+      )
+    ).json()) as { data: string[] };
+    expect(namespaces.data).toContain(ns.name);
   });
 });
