@@ -13,12 +13,17 @@ const ageOf = (since: string | undefined, now: Date): string => {
 const verdictOf = (c: CheckResult) =>
   `${c.metric} ${c.verdict}${c.value !== undefined ? ` ${c.value}` : ""}`;
 
-/** A table like kubectl's: NAMESPACE (with -A), NAME, PHASE, WEIGHT, FAILED, LAST CHECKS, AGE. */
+/**
+ * A table like kubectl's: NAMESPACE (with -A), NAME, PHASE, WEIGHT, FAILED, LAST CHECKS, AGE; wide adds
+ * PROVIDER, TARGET and INTERVAL. Without the header: the rows of a watch.
+ */
 export function canaryTable(
   canaries: Canary[],
   allNamespaces: boolean,
   now: Date,
+  options: { wide?: boolean; header?: boolean } = {},
 ): string {
+  const wide = options.wide ?? false;
   const rows = canaries.map((c) => {
     const s = c.status ?? {};
     const threshold = c.spec.analysis?.threshold;
@@ -28,6 +33,13 @@ export function canaryTable(
       s.pausedBy ? `${s.phase ?? "-"} (paused)` : (s.phase ?? "-"),
       `${s.canaryWeight ?? 0}`,
       `${s.failedChecks ?? 0}/${threshold ?? "-"}`,
+      ...(wide
+        ? [
+            (c.spec.routers ?? []).join(",") || c.spec.provider || "-",
+            `${c.spec.targetRef?.kind ?? "-"}/${c.spec.targetRef?.name ?? "-"}`,
+            c.spec.analysis?.interval ?? "1m",
+          ]
+        : []),
       (s.lastChecks ?? []).map(verdictOf).join(", ") || "-",
       ageOf(s.lastTransitionTime, now),
     ];
@@ -38,6 +50,7 @@ export function canaryTable(
     "PHASE",
     "WEIGHT",
     "FAILED",
+    ...(wide ? ["PROVIDER", "TARGET", "INTERVAL"] : []),
     "LAST CHECKS",
     "AGE",
   ];
@@ -45,7 +58,7 @@ export function canaryTable(
   const widths = header.map((_, i) =>
     Math.max(...all.map((r) => (r[i] ?? "").length)),
   );
-  return all
+  return (options.header === false ? rows : all)
     .map((r) =>
       r
         .map((cell, i) =>

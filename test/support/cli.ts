@@ -31,7 +31,13 @@ export async function startKubectlSiskin(
   namespace: string,
   started: RegExp,
   ...args: string[]
-): Promise<{ result: Promise<CliResult> }> {
+): Promise<{
+  result: Promise<CliResult>;
+  /** What it has printed so far (stdout then stderr). */
+  output: () => string;
+  /** Ends it as Ctrl-C would. */
+  stop: () => void;
+}> {
   const child = spawn(process.execPath, cliArgs(namespace, args), {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -61,7 +67,11 @@ export async function startKubectlSiskin(
       reject,
     );
   });
-  return { result };
+  return {
+    result,
+    output: () => `${stdout}${stderr}`,
+    stop: () => child.kill("SIGINT"),
+  };
 }
 
 /** Exit code and what it printed (stdout and stderr). */
