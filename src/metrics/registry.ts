@@ -12,6 +12,10 @@ import { dynatraceProvider } from "./providers/dynatrace.ts";
 import { graphiteProvider } from "./providers/graphite.ts";
 import { influxDbProvider } from "./providers/influxdb.ts";
 import { newRelicProvider } from "./providers/newrelic.ts";
+import {
+  stackdriverProvider,
+  type ServiceAccountKey,
+} from "./providers/stackdriver.ts";
 import type { MetricProvider } from "./types.ts";
 
 export interface ProviderInput {
@@ -174,7 +178,30 @@ export const metricProviders = {
       timeoutMs: input.timeoutMs,
     });
   },
-  stackdriver: notYet("stackdriver"),
+  stackdriver: (input) => {
+    const json = secretKey(input, "serviceAccountKey");
+    let key: ServiceAccountKey | undefined;
+    if (json !== undefined) {
+      try {
+        key = JSON.parse(json) as ServiceAccountKey;
+      } catch {
+        key = undefined;
+      }
+      if (!key?.client_email || !key.private_key)
+        throw new SiskinError(
+          "CONFIG",
+          `MetricTemplate ${input.template.namespace}/${input.template.name}: the Secret's serviceAccountKey is not a service account's JSON key (client_email, private_key)`,
+        );
+    }
+    return stackdriverProvider({
+      ...(input.template.spec.provider.address
+        ? { address: input.template.spec.provider.address }
+        : {}),
+      project: secretKey(input, "project", true),
+      ...(key ? { key } : {}),
+      timeoutMs: input.timeoutMs,
+    });
+  },
   splunk: notYet("splunk"),
   externalmetrics: notYet("externalmetrics"),
   keptn: () => {
@@ -190,7 +217,7 @@ function notYet(type: string): ProviderFactory {
   return (input) => {
     throw new SiskinError(
       "CONFIG",
-      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog, cloudwatch, newrelic, dynatrace, graphite or influxdb`,
+      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog, cloudwatch, newrelic, dynatrace, graphite, influxdb or stackdriver`,
     );
   };
 }

@@ -1,4 +1,4 @@
-// New Relic, Dynatrace, Graphite and InfluxDB through the MetricTemplate registry, each against a local
+// New Relic, Dynatrace, Graphite and InfluxDB (Cloud Monitoring: stackdriver.test.ts) through the MetricTemplate registry, each against a local
 // server that answers as the provider's published HTTP API does (request path, auth header, answer
 // shape, empty and error answers). Each outcome is asserted: a value, no data, an error that says why.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -256,7 +256,7 @@ describe("InfluxDB 2 (Flux query API)", () => {
 });
 
 describe("types Siskin keeps but does not query", () => {
-  it.each(["stackdriver", "splunk", "externalmetrics"] as const)(
+  it.each(["splunk", "externalmetrics"] as const)(
     "%s fails the check saying so",
     (type) => {
       expect(() => provider({ type })).toThrow(
