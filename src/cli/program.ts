@@ -42,6 +42,29 @@ export function cliProgram(done: (code: number) => void): Command {
       "the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)",
     )
     .option("--context <name>", "the kubeconfig context")
+    .option(
+      "-s, --server <url>",
+      "the API server's address (overrides the kubeconfig's)",
+    )
+    .option(
+      "--token <token>",
+      "a bearer token (overrides the kubeconfig's user)",
+    )
+    .option(
+      "--insecure-skip-tls-verify",
+      "do not check the API server's certificate",
+    )
+    .option("--as <user>", "impersonate this user")
+    .option(
+      "--as-group <group>",
+      "impersonate this group (repeatable)",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option(
+      "--request-timeout <duration>",
+      "give up on one API request after this long (0: the 30 s default)",
+    )
     .version(version, "--version", "print the version")
     .showHelpAfterError(
       "(kubectl siskin COMMAND --help lists a command's flags)",

@@ -1,19 +1,16 @@
 // What every cluster command of kubectl-siskin shares: the connection flags made into a session (the
-// kubeconfig read by the operator's own loader), durations and --for parsed with messages naming the flag.
+// kubeconfig read as kubectl reads it, kubeconfig.ts), durations and --for parsed with messages naming
+// the flag.
 import { userInfo } from "node:os";
 import type { RequestAction } from "../analysis/types.ts";
 import { KubeApi } from "../kube/api.ts";
 import { KubeClient } from "../kube/client/http.ts";
-import { loadClusterAccess } from "../kube/client/kubeconfig.ts";
 import { parseDuration } from "../util/durations.ts";
 import { version } from "../version.ts";
 import type { Session, WaitFor } from "./commands.ts";
+import { cliConnection, type ConnectionFlags } from "./kubeconfig.ts";
 
-export interface Connection {
-  namespace?: string;
-  kubeconfig?: string;
-  context?: string;
-}
+export type Connection = ConnectionFlags;
 
 export const requestHelp: Record<RequestAction, string> = {
   promote: "finish the run now (or confirm a waiting rollout)",
@@ -44,19 +41,22 @@ export async function withSession(
   connection: Connection,
   work: (session: Session) => Promise<number>,
 ): Promise<number> {
-  const access = loadClusterAccess({
-    ...(connection.kubeconfig ? { kubeconfig: connection.kubeconfig } : {}),
-    ...(connection.context ? { context: connection.context } : {}),
-  });
-  const client = new KubeClient(access, {
+  const reach = await cliConnection(connection);
+  const client = new KubeClient(reach.access, {
     userAgent: `kubectl-siskin/${version}`,
+    agent: reach.agent,
+    headers: reach.headers,
+    authorization: reach.authorization,
+    ...(reach.requestTimeoutMs
+      ? { requestTimeoutMs: reach.requestTimeoutMs }
+      : {}),
   });
   try {
     return await work({
       client,
       api: new KubeApi(client),
-      namespace: connection.namespace ?? access.namespace,
-      user: userInfo().username,
+      namespace: reach.access.namespace,
+      user: connection.as ?? userInfo().username,
       print: (line) => console.log(line),
       progress: (line) => console.error(line),
       now: () => new Date(),

@@ -53,6 +53,15 @@ export interface KubeClientOptions {
   maxSockets?: number;
   /** Sent as User-Agent, so the audit log tells processes apart (default "siskin"). */
   userAgent?: string;
+  /**
+   * The CLI, where the kubeconfig is read by @kubernetes/client-node: its agent (TLS material, a
+   * cluster's proxy-url), extra headers (impersonation), the Authorization header it computes, and a
+   * default timeout per request (--request-timeout).
+   */
+  agent?: HttpAgent;
+  headers?: Record<string, string | string[]>;
+  authorization?: () => Promise<string | undefined>;
+  requestTimeoutMs?: number;
 }
 
 const defaultTimeoutMs = 30_000;
@@ -67,6 +76,8 @@ export class KubeClient {
   private readonly clock: Clock;
   private readonly onRequest: ((sample: RequestSample) => void) | undefined;
   private readonly userAgent: string;
+  private readonly extraHeaders: Record<string, string | string[]>;
+  private readonly requestTimeoutMs: number;
 
   constructor(access: ClusterAccess, options: KubeClientOptions = {}) {
     this.access = access;
@@ -74,7 +85,11 @@ export class KubeClient {
     this.limiter = options.limiter ?? unlimited();
     this.onRequest = options.onRequest;
     this.userAgent = options.userAgent ?? "siskin";
-    this.credentials = credentialSource(access.credentials, this.clock);
+    this.credentials = options.authorization
+      ? { authorization: options.authorization, invalidate: () => {} }
+      : credentialSource(access.credentials, this.clock);
+    this.extraHeaders = options.headers ?? {};
+    this.requestTimeoutMs = options.requestTimeoutMs ?? defaultTimeoutMs;
     const pool = {
       keepAlive: true,
       keepAliveMsecs: 30_000,
@@ -82,7 +97,12 @@ export class KubeClient {
       maxFreeSockets: 16,
       scheduling: "lifo" as const,
     };
-    if (access.server.startsWith("https:")) {
+    if (options.agent) {
+      this.agent = options.agent;
+      this.send = (
+        access.server.startsWith("https:") ? httpsRequest : httpRequest
+      ) as typeof httpsRequest;
+    } else if (access.server.startsWith("https:")) {
       this.agent = new HttpsAgent({
         ...pool,
         ...(access.ca ? { ca: access.ca } : {}),
@@ -219,7 +239,8 @@ export class KubeClient {
     const url = new URL(this.access.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | string[]> = {
+      ...this.extraHeaders,
       accept: req.accept ?? "application/json",
       "user-agent": this.userAgent,
     };
@@ -240,7 +261,7 @@ export class KubeClient {
           method: req.method,
           headers,
           agent: this.agent,
-          timeout: req.timeoutMs ?? defaultTimeoutMs,
+          timeout: req.timeoutMs ?? this.requestTimeoutMs,
           ...(req.signal ? { signal: req.signal } : {}),
         });
         outgoing.on("response", resolve);
