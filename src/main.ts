@@ -237,6 +237,7 @@ async function main(): Promise<void> {
                 ? { channel: config.slack.channel }
                 : {}),
               ...(config.slack.proxy ? { proxy: config.slack.proxy } : {}),
+              ...(config.slack.token ? { token: config.slack.token } : {}),
             }),
           },
         ]

@@ -39,6 +39,28 @@ describe("parseOperatorFlags", () => {
     expect(result.ok && result.config.logLevel).toBe(level);
   });
 
+  it("takes Flagger's -slack-token (a bot token) with the chat.postMessage URL", () => {
+    const ok = parseOperatorFlags(
+      [
+        "--slack-url=https://slack.com/api/chat.postMessage",
+        "--slack-token=xoxb-1",
+        "--slack-channel=releases",
+      ],
+      providers,
+    );
+    expect(ok.ok && ok.config.slack).toMatchObject({
+      url: "https://slack.com/api/chat.postMessage",
+      token: "xoxb-1",
+      channel: "releases",
+    });
+    expect(parseOperatorFlags(["--slack-token=xoxb-1"], providers)).toEqual({
+      ok: false,
+      problems: [
+        "--slack-token: set --slack-url too (https://slack.com/api/chat.postMessage for a bot token)",
+      ],
+    });
+  });
+
   it("lists every problem at once, each naming its flag", () => {
     const result = parseOperatorFlags(
       [

@@ -16,7 +16,14 @@ export interface OperatorConfig {
   namespace?: string;
   selectorLabels: string[];
   includeLabelPrefix: string[];
-  slack: { url?: string; channel?: string; user: string; proxy?: string };
+  slack: {
+    url?: string;
+    channel?: string;
+    user: string;
+    proxy?: string;
+    /** A bot token: the URL is then Slack's chat.postMessage (Flagger's -slack-token). */
+    token?: string;
+  };
   /** Operator-wide Microsoft Teams notifications (--msteams-url, --msteams-proxy-url). */
   msteams: { url?: string; proxy?: string };
   /** Refuse MetricTemplate and AlertProvider references to another namespace. */
@@ -71,6 +78,7 @@ const options = {
   "slack-channel": { type: "string" },
   "slack-user": { type: "string", default: "siskin" },
   "slack-proxy-url": { type: "string" },
+  "slack-token": { type: "string" },
   "msteams-url": { type: "string" },
   "msteams-proxy-url": { type: "string" },
   "no-cross-namespace-refs": { type: "string", default: "false" },
@@ -135,6 +143,10 @@ export function parseOperatorFlags(
       `--gateway-api-metrics: "${gatewayApiMetrics}" is not one of ${gatewayApiFlavours.join(", ")} (the gateway serving your HTTPRoutes)`,
     );
   const slackUrl = values["slack-url"];
+  if (values["slack-token"] && !slackUrl)
+    problems.push(
+      "--slack-token: set --slack-url too (https://slack.com/api/chat.postMessage for a bot token)",
+    );
   if (slackUrl !== undefined && !/^https?:\/\//.test(slackUrl)) {
     problems.push(
       "--slack-url: must be an http(s) URL (a Slack incoming-webhook address)",
@@ -274,6 +286,7 @@ export function parseOperatorFlags(
         ...(values["slack-proxy-url"]
           ? { proxy: values["slack-proxy-url"] }
           : {}),
+        ...(values["slack-token"] ? { token: values["slack-token"] } : {}),
       },
       msteams: {
         ...(values["msteams-url"] ? { url: values["msteams-url"] } : {}),
