@@ -32,6 +32,8 @@ export type FlaggerObject = StoredObject & {
 export type GlooObject = StoredObject & { spec?: Record<string, unknown> };
 
 export interface Caches {
+  /** The client the reflectors use (also for reads no cache holds: the external metrics API). */
+  client: KubeClient;
   canaries: Reflector<Canary & StoredObject>;
   metricTemplates: Reflector<FlaggerObject>;
   alertProviders: Reflector<FlaggerObject>;
@@ -270,6 +272,7 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
   const all = [...byKind.values()];
   const dependencies = all.filter((r) => r !== any(canaries));
   return {
+    client,
     canaries,
     metricTemplates,
     alertProviders,

@@ -9,6 +9,9 @@ import type {
 } from "../api/templates.ts";
 import { isStub, type StoredObject } from "../kube/reflector.ts";
 import type { TemplateLookups } from "../metrics/checks.ts";
+import type { KubeGet } from "../metrics/providers/externalmetrics.ts";
+import { KubeApiError } from "../kube/client/errors.ts";
+import type { KubeClient } from "../kube/client/http.ts";
 import type { Caches } from "./caches.ts";
 
 export type Lookup<T> =
@@ -46,6 +49,7 @@ export function secretRefusal(
 /** MetricTemplates and Secrets for checks and the provider probe. */
 export function templateLookups(caches: Caches): TemplateLookups {
   return {
+    kube: externalMetricsGet(caches.client),
     lookupTemplate: (ns, name) =>
       (
         caches.metricTemplates.get(name, ns) as
@@ -119,4 +123,30 @@ function decodeSecret(
   for (const [key, value] of Object.entries(secret.data ?? {}))
     data[key] = Buffer.from(value, "base64").toString("utf8");
   return data;
+}
+
+/**
+ * The external metrics API through the operator's API server. Its refusals are worded for the fix: a
+ * 403 means the chart does not grant get on that metric name, a 404 or 503 that no adapter serves it.
+ */
+function externalMetricsGet(client: KubeClient): KubeGet {
+  return async (path, query, signal) => {
+    try {
+      return await client.request({ method: "GET", path, query, signal });
+    } catch (error) {
+      if (!(error instanceof KubeApiError)) throw error;
+      const metric = path.split("/").at(-1);
+      const fix =
+        error.statusCode === 403
+          ? `the operator may not read external metric ${metric}: list it in the chart's externalMetrics.metrics`
+          : error.statusCode === 404 || error.statusCode === 503
+            ? "no metrics adapter serves external.metrics.k8s.io/v1beta1 (KEDA, the Datadog cluster agent, ...): install one or set the MetricTemplate's address"
+            : error.message;
+      throw new SiskinError(
+        "PROVIDER_QUERY",
+        `external metrics API (HTTP ${error.statusCode}): ${fix}`,
+        { cause: error },
+      );
+    }
+  };
 }

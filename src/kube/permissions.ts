@@ -11,6 +11,11 @@ export interface Permission {
   namespaced?: boolean;
   /** Granted by the `-dashboard` ClusterRole, rendered only with dashboard.enabled. */
   dashboard?: boolean;
+  /**
+   * Granted only for the names a chart value lists (none by default); `resources` then stands for
+   * those names. The external metrics API's resources are metric names, which only the user knows.
+   */
+  namesFromValue?: string;
 }
 
 // Reflectors list and watch every resource they cache and GET the objects a Canary uses (reflector.ts:
@@ -160,5 +165,12 @@ export const permissions: Permission[] = [
       'src/dashboard/start.ts: fieldSelector: "involvedObject.kind=Canary"',
     ],
     dashboard: true,
+  },
+  {
+    apiGroup: "external.metrics.k8s.io",
+    resources: ["<externalMetrics.metrics>"],
+    verbs: ["get", "list"],
+    usedBy: ["src/controller/lookups.ts: function externalMetricsGet("],
+    namesFromValue: "externalMetrics.metrics",
   },
 ];

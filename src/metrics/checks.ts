@@ -19,6 +19,7 @@ import {
   type BuiltinTarget,
   type GatewayApiFlavour,
 } from "./builtin.ts";
+import type { KubeGet } from "./providers/externalmetrics.ts";
 import type { MetricProvider } from "./types.ts";
 
 /** Where MetricTemplates and Secrets come from (the informer caches in the operator). */
@@ -33,6 +34,8 @@ export interface TemplateLookups {
     namespace: string,
     name: string,
   ): Record<string, string> | undefined;
+  /** GETs on the operator's API server (the external metrics API); absent in tests that need none. */
+  kube?: KubeGet;
 }
 
 export interface CheckContext extends TemplateLookups {
@@ -79,6 +82,7 @@ export function templateSource(
     secret,
     intervalMs: metric.intervalMs,
     timeoutMs,
+    ...(lookups.kube ? { kube: lookups.kube } : {}),
   });
   return { template, provider };
 }

@@ -11,6 +11,10 @@ import { prometheusProvider } from "./prometheus.ts";
 import { dynatraceProvider } from "./providers/dynatrace.ts";
 import { graphiteProvider } from "./providers/graphite.ts";
 import { influxDbProvider } from "./providers/influxdb.ts";
+import {
+  externalMetricsProvider,
+  type KubeGet,
+} from "./providers/externalmetrics.ts";
 import { newRelicProvider } from "./providers/newrelic.ts";
 import {
   stackdriverProvider,
@@ -24,6 +28,8 @@ export interface ProviderInput {
   secret: Record<string, string> | undefined;
   intervalMs: number;
   timeoutMs: number;
+  /** The operator's API server, for externalmetrics without an address. */
+  kube?: KubeGet;
 }
 
 type ProviderFactory = (input: ProviderInput) => MetricProvider;
@@ -203,7 +209,18 @@ export const metricProviders = {
     });
   },
   splunk: notYet("splunk"),
-  externalmetrics: notYet("externalmetrics"),
+  externalmetrics: (input) => {
+    const address = input.template.spec.provider.address;
+    const token = secretKey(input, "token");
+    return externalMetricsProvider({
+      ...(address ? { address } : {}),
+      ...(token ? { token } : {}),
+      insecureSkipVerify:
+        input.template.spec.provider.insecureSkipVerify ?? false,
+      ...(input.kube ? { kube: input.kube } : {}),
+      timeoutMs: input.timeoutMs,
+    });
+  },
   keptn: () => {
     throw new SiskinError(
       "CONFIG",
@@ -217,7 +234,7 @@ function notYet(type: string): ProviderFactory {
   return (input) => {
     throw new SiskinError(
       "CONFIG",
-      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog, cloudwatch, newrelic, dynatrace, graphite, influxdb or stackdriver`,
+      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog, cloudwatch, newrelic, dynatrace, graphite, influxdb, stackdriver or externalmetrics`,
     );
   };
 }

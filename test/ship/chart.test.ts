@@ -187,6 +187,7 @@ describe("Helm chart", () => {
       permissions
         .filter(
           (p) =>
+            p.namesFromValue === undefined &&
             (p.namespaced ?? false) === namespaced &&
             (p.dashboard ?? false) === dashboard,
         )
@@ -217,6 +218,32 @@ describe("Helm chart", () => {
       name: "dashboard",
       containerPort: 9898,
     });
+    // A permission on names a value lists: none by default, exactly those names when set.
+    for (const p of permissions.filter((x) => x.namesFromValue)) {
+      const listed = await template(
+        "--set",
+        `${p.namesFromValue}={http_requests,queue-depth}`,
+      );
+      const rules = listed.find(
+        (o) => o.kind === "ClusterRole" && o.metadata.name === "siskin",
+      )?.rules as {
+        apiGroups: string[];
+        resources: string[];
+        verbs: string[];
+      }[];
+      expect(rules.filter((r) => r.apiGroups.includes(p.apiGroup))).toEqual([
+        {
+          apiGroups: [p.apiGroup],
+          resources: ["http_requests", "queue-depth"],
+          verbs: p.verbs,
+        },
+      ]);
+      expect(
+        granted("ClusterRole").some((g: string) =>
+          g.startsWith(`${p.apiGroup}/`),
+        ),
+      ).toBe(false);
+    }
     const plain = await template();
     expect(plain.some((o) => o.metadata?.name?.endsWith("-dashboard"))).toBe(
       false,
