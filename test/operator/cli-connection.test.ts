@@ -7,11 +7,11 @@ import { connect } from "node:net";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { kubectlSiskin } from "../support/cli.ts";
+import { cliEntry, kubectlSiskin } from "../support/cli.ts";
 import {
   clusterState,
   createTestNamespace,
@@ -166,6 +166,59 @@ describe("kubectl-siskin's connection to the API server", () => {
     );
     expect(refused.code).toBe(3);
     expect(refused.out).toMatch(/needs a terminal \(interactiveMode: Always\)/);
+
+    // With a terminal (util-linux script gives it one), an interactive plugin asks and is answered,
+    // as kubelogin's device-code flow is: its prompt reaches the person, their answer reaches it.
+    const asking = join(dir, "asking.mjs");
+    writeFileSync(
+      asking,
+      [
+        'import { createInterface } from "node:readline";',
+        'process.stderr.write("enter the code shown in your browser: ");',
+        "const rl = createInterface({ input: process.stdin });",
+        "rl.once('line', (code) => {",
+        "  rl.close();",
+        `  if (code.trim() !== "4711") { process.stderr.write("wrong code\\n"); process.exit(1); }`,
+        `  process.stdout.write(${JSON.stringify(JSON.stringify(credential))});`,
+        "});",
+      ].join("\n"),
+    );
+    const interactive = writeKubeconfig("exec-interactive", (k) => {
+      k.users[0]!.user = {
+        exec: {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: process.execPath,
+          args: [asking],
+          interactiveMode: "IfAvailable",
+        },
+      };
+    });
+    const command = [
+      process.execPath,
+      cliEntry,
+      `--kubeconfig=${interactive}`,
+      "-n",
+      ns,
+      "get",
+    ].join(" ");
+    const terminal = spawn("script", ["-qfec", command, "/dev/null"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let screen = "";
+    terminal.stdout.on("data", (chunk: Buffer) => {
+      screen += chunk.toString();
+      if (
+        /enter the code shown in your browser/.test(screen) &&
+        !screen.includes("4711")
+      )
+        terminal.stdin.write("4711\n");
+    });
+    const code = await new Promise<number | null>((resolve) =>
+      terminal.on("close", resolve),
+    );
+    expect(screen).toMatch(/enter the code shown in your browser/);
+    expect(screen).toMatch(/No Canaries in namespace/);
+    expect(code).toBe(0);
   });
 
   it("--token, --as and --server are who and where the API server sees", async () => {
