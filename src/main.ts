@@ -11,6 +11,7 @@ import {
   lookupUpstream,
 } from "./controller/lookups.ts";
 import { exposedGc, IdleCompaction } from "./util/idle-compaction.ts";
+import { ReconcileFailures } from "./controller/failures.ts";
 import { createReconciler } from "./controller/reconciler.ts";
 import { defaultDashboardLimits } from "./dashboard/limits.ts";
 import { startDashboard } from "./dashboard/start.ts";
@@ -155,9 +156,11 @@ async function main(): Promise<void> {
       })
     : undefined;
   const queue: WorkQueue = new WorkQueue(
-    (key) => {
+    async (key) => {
       compaction?.noteWork();
-      return reconcile(key);
+      const result = await reconcile(key);
+      failures.succeeded(key);
+      return result;
     },
     {
       clock,
@@ -177,6 +180,14 @@ async function main(): Promise<void> {
           { canary: key, err: errorMessage(error), retriable },
           "reconcile failed",
         );
+        failures
+          .failed(key, error, retriable)
+          .catch((reportError: unknown) =>
+            queueLog.warn(
+              { canary: key, err: errorMessage(reportError) },
+              "could not report the failing reconcile on the Canary",
+            ),
+          );
         return retriable;
       },
     },
@@ -191,7 +202,10 @@ async function main(): Promise<void> {
     logger: logger.child({ component: "caches" }),
     ...(config.namespace ? { namespace: config.namespace } : {}),
     enqueue,
-    forget: (key) => queue.forget(key),
+    forget: (key) => {
+      queue.forget(key);
+      failures.forget(key);
+    },
     defaultProvider: config.meshProvider,
     watchIdleTimeoutMs: config.watchIdleTimeoutMs,
   });
@@ -256,14 +270,25 @@ async function main(): Promise<void> {
       : []),
   ];
   const announcer = new Announcer(logger.child({ component: "announcer" }));
+  const events = kubeEventRecorder(
+    api,
+    clock,
+    logger.child({ component: "events" }),
+  );
+  // Used by the queue above, which runs nothing before start-up has finished.
+  const failures = new ReconcileFailures({
+    events,
+    writer,
+    clock,
+    lookup: (key) => {
+      const [namespace = "", name = ""] = key.split("/");
+      return caches.canaries.get(name, namespace);
+    },
+  });
   const reconcile = createReconciler({
     caches,
     writer,
-    events: kubeEventRecorder(
-      api,
-      clock,
-      logger.child({ component: "events" }),
-    ),
+    events,
     routerFor,
     prometheusFor,
     notifiers,

@@ -13,6 +13,8 @@ export const eventReasons = {
   requestRefused: "RequestRefused",
   /** Flagger fields set on the Canary that its routers do not read (kept, with no effect). */
   fieldsIgnored: "FieldsIgnored",
+  /** Reconciles of the Canary keep failing (a write the API server refuses, ...). */
+  reconcileFailed: "ReconcileFailed",
 } as const;
 
 export type EventReason = (typeof eventReasons)[keyof typeof eventReasons];
@@ -25,3 +27,5 @@ export const conditionReasons = {
 export const promotedCondition = "Promoted";
 /** Set while the Canary carries fields its routers ignore (src/api/ignored-fields.ts). */
 export const fieldsIgnoredCondition = "FieldsIgnored";
+/** Set while reconciles keep failing; cleared by the next one that gets through. */
+export const reconcileFailedCondition = "ReconcileFailed";

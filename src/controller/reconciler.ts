@@ -6,6 +6,7 @@
 import type { Canary, CanaryStatus } from "../api/canary.ts";
 import { resolveCanarySpec, type ResolvedSpec } from "../api/resolve.ts";
 import { announceIgnoredFields, withIgnoredFields } from "./ignored.ts";
+import { withoutFailure } from "./failures.ts";
 import { decide, wantsChecks } from "../analysis/decide.ts";
 import { wantedHooks } from "../analysis/hooks.ts";
 import type { DecideInput } from "../analysis/types.ts";
@@ -149,10 +150,10 @@ async function reconcile(
   const next = withIgnoredFields(
     canary,
     spec,
-    {
+    withoutFailure({
       ...decision.status,
       observedGeneration: canary.metadata.generation ?? 0,
-    },
+    }),
     deps.clock.now(),
   );
   const ctx = actionContext(deps, canary, spec, observed, next, log);
