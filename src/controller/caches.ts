@@ -10,6 +10,7 @@ import type {
 } from "@kubernetes/client-node";
 import type { Canary } from "../api/canary.ts";
 import type { KubeClient } from "../kube/client/http.ts";
+import { servedResources, type Discovery } from "./discovery.ts";
 import { resourceOf, resourcePath } from "../kube/client/resources.ts";
 import {
   Reflector,
@@ -205,7 +206,8 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     reflector.on(({ object }) => wake(kind, object, why));
   }
 
-  const gloo = await hasGlooCrds(client);
+  const discovery = { client, clock: options.clock, logger: options.logger };
+  const gloo = await hasGlooCrds(discovery);
   const upstreams = gloo
     ? glooReflector(base, path("gloo.solo.io/v1", "Upstream"), uses, "upstream")
     : undefined;
@@ -214,7 +216,7 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     : undefined;
   if (upstreams) reflectors.set("upstream", upstreams);
   // Gateway API routes: held whole when a Canary owns them or is named after them (a user's route).
-  const gateway = await servesGatewayApi(client);
+  const gateway = await servesGatewayApi(discovery);
   const routeReflector = (plural: string) =>
     new Reflector<GlooObject>({
       ...base,
@@ -344,25 +346,14 @@ function setFieldsChanged(event: StoreEvent<StoredObject>): boolean {
 }
 
 /** Whether the API server serves Gateway API's v1 HTTPRoute and GRPCRoute. */
-async function servesGatewayApi(client: KubeClient): Promise<boolean> {
-  try {
-    const list = await client.request<{ resources?: { name?: string }[] }>({
-      method: "GET",
-      path: "/apis/gateway.networking.k8s.io/v1",
-    });
-    const names = new Set((list.resources ?? []).map((r) => r.name));
-    return names.has("httproutes") && names.has("grpcroutes");
-  } catch {
-    return false;
-  }
+async function servesGatewayApi(d: Discovery): Promise<boolean> {
+  const names = await servedResources(d, "gateway.networking.k8s.io/v1");
+  return (names?.has("httproutes") && names.has("grpcroutes")) ?? false;
 }
 
-async function hasGlooCrds(client: KubeClient): Promise<boolean> {
-  try {
-    await client.request({ method: "GET", path: "/apis/gateway.solo.io/v1" });
-    await client.request({ method: "GET", path: "/apis/gloo.solo.io/v1" });
-    return true;
-  } catch {
-    return false;
-  }
+async function hasGlooCrds(d: Discovery): Promise<boolean> {
+  return (
+    (await servedResources(d, "gateway.solo.io/v1")) !== undefined &&
+    (await servedResources(d, "gloo.solo.io/v1")) !== undefined
+  );
 }
