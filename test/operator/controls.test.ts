@@ -50,7 +50,23 @@ describe("S11: controls", () => {
       { what: "suspended message" },
     );
     const frozen = await s.api.status();
-    await new Promise((resolve) => setTimeout(resolve, 3500)); // more than three intervals
+    // Three reconciles seen while suspended (each woken by a change of the target's labels), and more
+    // than three intervals (1 s each) gone: a signal that the operator looked, not a sleep.
+    const reconciles = () =>
+      s.operator.metric("controller_runtime_reconcile_total");
+    const frozenAt = Date.now();
+    for (const poke of ["1", "2", "3"]) {
+      const before = await reconciles();
+      await s.api.patchDeployment("podinfo", [
+        { op: "add", path: "/metadata/labels/poke", value: poke },
+      ]);
+      await eventually(async () => (await reconciles()) > before, {
+        what: "a reconcile of the suspended Canary",
+      });
+    }
+    await eventually(async () => Date.now() - frozenAt > 3000 || undefined, {
+      what: "three intervals",
+    });
     const still = await s.api.status();
     expect(still).toMatchObject({
       phase: "Progressing",

@@ -89,9 +89,20 @@ describe("requests through kubectl siskin", () => {
     expect(paused).toMatchObject({ code: 0 });
     expect(paused.out).toMatch(/pause .*: done: paused by/);
     const held = (await s.api.status()).canaryWeight;
+    // After each re-apply the operator reconciles the Canary again (woken by a change of the target's
+    // labels: an identical re-apply changes nothing it watches) and still holds the weight: a signal
+    // that it looked, not a sleep.
+    const reconciles = () =>
+      s.operator.metric("controller_runtime_reconcile_total");
     for (let i = 0; i < 3; i++) {
       await fluxApply(s);
-      await new Promise((resolve) => setTimeout(resolve, 2000)); // one interval per re-apply
+      const before = await reconciles();
+      await s.api.patchDeployment("podinfo", [
+        { op: "add", path: "/metadata/labels/poke", value: String(i) },
+      ]);
+      await eventually(async () => (await reconciles()) > before, {
+        what: "a reconcile after the re-apply",
+      });
     }
     expect(await s.api.status()).toMatchObject({
       phase: "Progressing",
