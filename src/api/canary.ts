@@ -1,25 +1,14 @@
 // The Canary resource (flagger.app/v1beta1): the schema every other part of Siskin is typed from.
 import { s, type Infer } from "./schema.ts";
-import { shownQueryLength, specBounds } from "./bounds.ts";
+import { specBounds } from "./bounds.ts";
+import type { CanaryStatus } from "./canary-status.ts";
+
+// The status schema and the phases are in canary-status.ts; re-exported so one import serves both.
+export * from "./canary-status.ts";
 
 const name = () => s.string({ minLength: 1 });
 const stringMap = () => s.map(s.string());
 const duration = () => s.string({ pattern: "^[0-9]+(m|s)" });
-
-export const phases = [
-  "Initializing",
-  "Initialized",
-  "Waiting",
-  "Progressing",
-  "WaitingPromotion",
-  "Promoting",
-  "Finalising",
-  "Succeeded",
-  "Failed",
-  "Terminating",
-  "Terminated",
-] as const;
-export type Phase = (typeof phases)[number];
 
 export const webhookTypes = [
   "confirm-rollout",
@@ -352,148 +341,9 @@ export const canarySpecSchema = s.object({
   suspend: s.boolean(),
 });
 
-export const checkResultSchema = s.object({
-  metric: s.string().required(),
-  verdict: s
-    .string({ enum: ["pass", "fail", "nodata", "inconclusive", "error"] })
-    .required(),
-  dryRun: s.boolean(),
-  value: s.number(),
-  primaryValue: s
-    .number()
-    .describe("compareTo: primary: the primary's value over the same window."),
-  threshold: s.string(),
-  query: s
-    .string()
-    .describe(`The query, cut at ${shownQueryLength} characters.`),
-  message: s.string(),
-});
-
-const metricHistorySchema = s.object({
-  name: s.string().required(),
-  threshold: s.string(),
-  v: s
-    .array(s.number().nullable(), { maxItems: 100 })
-    .required()
-    .describe("The value at each step (null: no value)."),
-  pv: s
-    .array(s.number().nullable(), { maxItems: 100 })
-    .describe(
-      "compareTo: primary: the primary's value at each step (null: no value).",
-    ),
-  r: s
-    .string()
-    .required()
-    .describe(
-      "The verdict at each step, one letter each: p pass, f fail, n no data, i inconclusive, e error, - not checked.",
-    ),
-});
-
-const runHistorySchema = s.object({
-  revision: s.string().required(),
-  startedAt: s.string({ format: "date-time" }).required(),
-  t: s
-    .array(s.integer(), { maxItems: 100 })
-    .required()
-    .describe("Seconds from startedAt to each step."),
-  w: s
-    .array(s.integer(), { maxItems: 100 })
-    .required()
-    .describe("The canary weight each step judged."),
-  f: s
-    .string()
-    .describe("Each step's outcome, one letter each: p passed, f failed."),
-  metrics: s.array(metricHistorySchema).required(),
-  outcome: s
-    .string({ enum: ["promoted", "failed"] })
-    .describe("How the run ended (absent while it runs)."),
-});
-
-export const canaryStatusSchema = s.object({
-  phase: s.string({ enum: phases }),
-  canaryWeight: s.integer(),
-  failedChecks: s.integer(),
-  iterations: s.integer(),
-  lastAppliedSpec: s.string(),
-  lastPromotedSpec: s.string(),
-  trackedConfigs: stringMap(),
-  lastTransitionTime: s.string({ format: "date-time" }),
-  // Written by Flagger's session-affinity feature; kept so a Canary can move between the operators.
-  previousSessionAffinityCookie: s.string(),
-  sessionAffinityCookie: s.string(),
-  primarySessionAffinityCookie: s.string(),
-  observedGeneration: s.integer(),
-  conditions: s.array(
-    s.object({
-      type: s.string().required(),
-      status: s.string({ enum: ["True", "False", "Unknown"] }).required(),
-      lastUpdateTime: s.string({ format: "date-time" }),
-      lastTransitionTime: s.string({ format: "date-time" }),
-      reason: s.string(),
-      message: s.string(),
-      observedGeneration: s.integer(),
-    }),
-  ),
-  // Siskin additions (Flagger clients ignore them):
-  pausedBy: s
-    .string()
-    .describe("Who paused the run (kubectl siskin pause); cleared by resume."),
-  lastRequest: s
-    .object({
-      id: s.string().required(),
-      action: s.string().required(),
-      by: s.string(),
-      at: s.string({ format: "date-time" }),
-      result: s.string({ enum: ["done", "refused"] }).required(),
-      message: s.string(),
-    })
-    .describe(
-      "The last siskin.dev/request handled: carried out once, or refused with the reason.",
-    ),
-  lastStepTime: s
-    .string({ format: "date-time" })
-    .describe("When the last analysis step was taken."),
-  canaryRevisionStart: s
-    .string({ format: "date-time" })
-    .describe("When the current revision started."),
-  inconclusiveChecks: s
-    .integer()
-    .describe(
-      "Analysis intervals in a row whose checks had too little to judge (no data, too few requests).",
-    ),
-  lastChecks: s
-    .array(checkResultSchema)
-    .describe("Verdicts of the last analysis step."),
-  message: s
-    .string()
-    .describe(
-      "Why the canary is in its phase (for example the rollback reason).",
-    ),
-  gateways: s
-    .array(
-      s.object({
-        router: s.string().required(),
-        canaryWeight: s.integer(),
-      }),
-      { maxItems: 8 },
-    )
-    .describe(
-      "With several routers (spec.routers): the canary weight each gateway's routes carry, as last read; a router removed from spec.routers stays listed until it sends the canary nothing.",
-    ),
-  history: s
-    .object({ runs: s.array(runHistorySchema, { maxItems: 2 }).required() })
-    .describe(
-      "The analysis steps of the current run and the one before (at most 100 each), for the dashboard and replay.",
-    ),
-});
-
 export type CanarySpec = Infer<typeof canarySpecSchema>;
-export type CanaryStatus = Infer<typeof canaryStatusSchema>;
 export type CanaryMetric = Infer<typeof metricSchema>;
 export type CanaryWebhook = Infer<typeof webhookSchema>;
-export type CheckResult = Infer<typeof checkResultSchema>;
-export type RunHistory = Infer<typeof runHistorySchema>;
-export type MetricHistory = Infer<typeof metricHistorySchema>;
 
 export interface Canary {
   apiVersion?: string;
