@@ -409,6 +409,23 @@ describe("the CRD lifecycle on a clean API server", () => {
 
   it("upgrades from the previous chart version with --reuse-values, then adopts its CRDs when asked", async () => {
     // Start over from a cluster as 0.1.0 left it: its crds/ folder installed the CRDs, outside the release.
+    // The Canaries go first: the API server's CRD finalizer deletes a CRD's objects itself, but it
+    // lists them through the storage the last upgrade just replaced, and while that storage answers
+    // 429 it backs off exponentially (a CI run waited over 30 s for it).
+    await eventually(
+      async () => {
+        await kc
+          .makeApiClient(CustomObjectsApi)
+          .deleteCollectionNamespacedCustomObject({
+            group: "flagger.app",
+            version: "v1beta1",
+            namespace: "apps",
+            plural: "canaries",
+          });
+        return (await canaryNames()).length === 0;
+      },
+      { what: "Canaries deleted" },
+    );
     for (const name of [
       "canaries.flagger.app",
       "metrictemplates.flagger.app",
@@ -420,9 +437,8 @@ describe("the CRD lifecycle on a clean API server", () => {
         !(await crdApi().listCustomResourceDefinition()).items.some(
           (c) => c.spec.group === "flagger.app",
         ),
-      {
-        what: "old CRDs gone",
-      },
+      // The finalizer still polls; this is the API server's pace, not Siskin's.
+      { what: "old CRDs gone", timeoutMs: 120_000 },
     );
     const previous = mkdtempSync(join(tmpdir(), "siskin-previous-chart-"));
     await run("bash", [
@@ -514,5 +530,5 @@ describe("the CRD lifecycle on a clean API server", () => {
     expect(
       await eventually(() => canaryNames(), { what: "Canaries listed" }),
     ).toEqual(["legacy"]);
-  });
+  }, 300_000);
 });
