@@ -7,6 +7,7 @@ import { finalise, promoting } from "./promotion.ts";
 import { event, readinessPollMs, ref, withPhase } from "./status.ts";
 import { answerRequest } from "./requests.ts";
 import { startRun } from "./transitions.ts";
+import { afterFailedPromotion, holding } from "./failure-policy.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
 export { readinessPollMs };
@@ -47,6 +48,12 @@ function decideOnly(input: DecideInput): Decision {
     phase !== "Initializing"
   )
     return suspended(input);
+  if (
+    input.status.held &&
+    (phase === "Progressing" || phase === "WaitingPromotion") &&
+    input.observations.targetRevision === input.status.lastAppliedSpec
+  )
+    return holding(input);
   if (!phase || phase === "Initializing") return initialize(input);
   switch (phase) {
     case "Progressing":
@@ -131,6 +138,8 @@ function idle(input: DecideInput): Decision {
     if (!gate) return startRun(input, false);
     return waitForRollout(input, gate);
   }
+  if (status.phase === "Failed" && status.promotionFailed)
+    return afterFailedPromotion(input);
   if (status.phase === "Waiting") {
     // The target went back to the revision already applied: nothing is waiting any more.
     const back =

@@ -16,6 +16,7 @@ import { closeRun, recordStep } from "./history.ts";
 import { judgeRunSamples } from "./samples.ts";
 import { skipToPromotion, startRun } from "./transitions.ts";
 import { rollback } from "./promotion.ts";
+import { holdRun } from "./failure-policy.ts";
 import { event, readinessPollMs, ref, routesFor } from "./status.ts";
 import type { Action, Decision, DecideInput, HookResult } from "./types.ts";
 import { eventReasons } from "./reasons.ts";
@@ -199,6 +200,13 @@ function analysisStep(input: DecideInput): Decision {
           ]
         : []),
     ].join("; ");
+    if (failures >= spec.threshold && spec.onFailure === "hold")
+      return holdRun(
+        input,
+        { ...stepped, failedChecks: failures },
+        `analysis failed ${failures} times (threshold ${spec.threshold}): ${reason}`,
+        [...events, ...providerAlerts(input, checks)],
+      );
     if (failures >= spec.threshold) {
       const decision = rollback(
         input,
@@ -213,18 +221,30 @@ function analysisStep(input: DecideInput): Decision {
           inconclusiveChecks: streak,
           history: closeRun(history, "failed"),
         },
-        actions: [...events, ...decision.actions],
+        actions: [
+          ...events,
+          ...providerAlerts(input, checks),
+          ...decision.actions,
+        ],
       };
     }
     const message = `Halt ${ref(input)} advancement: ${reason}`;
+    const unreachable = providerAlerts(input, checks);
+    const onlyUnreachable =
+      unreachable.length > 0 &&
+      failedHookResults.length === 0 &&
+      !noTraffic &&
+      failedChecks.every((c) => c.verdict === "error");
     return {
       status: { ...stepped, failedChecks: failures, message },
       actions: [
         ...events,
         routesFor(spec, status),
         event(message, "Warning"),
+        ...unreachable,
         // One alert when a run first halts; later halts are events only, until the rollback alert.
-        ...(failures === 1
+        // A halt that only a provider's silence caused has said so in its own alert.
+        ...(failures === 1 && !onlyUnreachable
           ? [
               {
                 type: "notify",
@@ -250,4 +270,31 @@ function analysisStep(input: DecideInput): Decision {
   return spec.strategy === "canary"
     ? advanceWeight(input, stepped, events)
     : advanceIteration(input, stepped, events);
+}
+
+/**
+ * One alert when a metric provider stops answering (a check's verdict turns to error for a whole
+ * interval), naming each such metric; none while it stays silent, so an outage alerts once. The
+ * previous step's verdicts are in status.lastChecks, which makes this restart-safe.
+ */
+function providerAlerts(input: DecideInput, checks: CheckResult[]): Action[] {
+  const before = new Map(
+    (input.status.lastChecks ?? []).map((c) => [c.metric, c.verdict]),
+  );
+  const newlySilent = counted(checks).filter(
+    (c) => c.verdict === "error" && before.get(c.metric) !== "error",
+  );
+  if (newlySilent.length === 0) return [];
+  const reason = newlySilent
+    .map((c) => `metric ${c.metric}: ${c.message ?? "no answer"}`)
+    .join("; ");
+  return [
+    {
+      type: "notify",
+      kind: "providerError",
+      severity: "warn",
+      message: `Metrics of ${ref(input)} could not be read for a whole interval; the step counts as failed: ${reason}`,
+      reason,
+    },
+  ];
 }

@@ -1,8 +1,9 @@
 // Promotion, finalisation and rollback: the end of a run.
+import { withoutFailureMarks } from "./failure-marks.ts";
 import { closeRun } from "./history.ts";
 import type { CanaryStatus } from "../api/canary.ts";
 import { msUntilDue } from "./schedule.ts";
-import { event, readinessPollMs, ref, withPhase } from "./status.ts";
+import { event, readinessPollMs, ref, routesFor, withPhase } from "./status.ts";
 import { hooksOfType } from "./hooks.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
@@ -22,7 +23,7 @@ export function startPromotion(
   const { spec, canary } = input;
   const message = `Copying ${spec.targetName}.${canary.namespace} template spec to ${spec.targetName}-primary.${canary.namespace}`;
   return {
-    status: withPhase(input, status, "Promoting", message),
+    status: withPhase(input, withoutFailureMarks(status), "Promoting", message),
     actions: [...extra, { type: "promote" }, event(message)],
     requeueAfterMs: readinessPollMs,
   };
@@ -36,6 +37,16 @@ export function promoting(input: DecideInput): Decision {
     !observations.primary.ready ||
     observations.primary.revision !== status.lastAppliedSpec
   ) {
+    const since = Date.parse(
+      status.lastTransitionTime ?? input.now.toISOString(),
+    );
+    const overdue =
+      input.now.getTime() - since > spec.progressDeadlineSeconds * 1000;
+    if (observations.primary.failed || overdue)
+      return promotionFailure(
+        input,
+        `${observations.primary.message ?? "not ready"}; progress deadline of ${spec.progressDeadlineSeconds}s ${observations.primary.failed ? "reached by its rollout" : "exceeded"}`,
+      );
     return {
       status,
       actions: [{ type: "promote" }],
@@ -99,7 +110,7 @@ export function promoting(input: DecideInput): Decision {
 export function finalise(input: DecideInput): Decision {
   const message = `Promotion completed! Scaling down ${input.spec.targetName}.${input.canary.namespace}`;
   const status = {
-    ...input.status,
+    ...withoutFailureMarks(input.status),
     canaryWeight: 0,
     lastPromotedSpec: input.status.lastAppliedSpec,
     history: closeRun(input.status.history, "promoted"),
@@ -120,7 +131,7 @@ export function finalise(input: DecideInput): Decision {
 export function rollback(input: DecideInput, reason: string): Decision {
   const message = `Rolling back ${ref(input)}: ${reason}`;
   const status = {
-    ...input.status,
+    ...withoutFailureMarks(input.status),
     canaryWeight: 0,
     lastStepTime: input.now.toISOString(),
     history: closeRun(input.status.history, "failed"),
@@ -135,5 +146,38 @@ export function rollback(input: DecideInput, reason: string): Decision {
       ...postRollout(input),
     ],
     requeueAfterMs: input.spec.intervalMs,
+  };
+}
+
+/** Promoting, the primary not ready past the deadline (or failed): Failed, the canary keeps serving. */
+function promotionFailure(input: DecideInput, detail: string): Decision {
+  const { spec, status } = input;
+  const weight = status.canaryWeight ?? 0;
+  const reason = `the primary ${spec.targetName}-primary did not become ready after the promotion copy: ${detail}`;
+  const message = `Promotion of ${ref(input)} failed: ${reason}. The canary keeps serving at weight ${weight} (the primary's Service takes the rest); it finishes when the primary is ready, on kubectl siskin retry, or with a new revision`;
+  const failed = withPhase(
+    input,
+    {
+      ...status,
+      promotionFailed: { at: input.now.toISOString(), reason },
+      history: closeRun(status.history, "failed"),
+    },
+    "Failed",
+    message,
+  );
+  return {
+    status: failed,
+    actions: [
+      routesFor(spec, failed),
+      event(message, "Warning"),
+      {
+        type: "notify",
+        kind: "promotionFailed",
+        severity: "error",
+        message,
+        reason,
+      },
+    ],
+    requeueAfterMs: readinessPollMs,
   };
 }

@@ -93,7 +93,9 @@ describe("requests", () => {
       }),
     ]);
     run.ask({ id: "x2", action: "retry", by: "ana" });
-    expect(run.status.lastRequest?.message).toMatch(/only a Failed run/);
+    expect(run.status.lastRequest?.message).toMatch(
+      /only a Failed or held run/,
+    );
     run.ask({ id: "bad", problem: "not JSON" });
     expect(run.status.lastRequest).toMatchObject({
       id: "bad",

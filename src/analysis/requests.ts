@@ -89,11 +89,29 @@ export function answerRequest(
         );
       return refuse(input, request, `nothing to promote in phase ${phase}`);
     case "retry":
+      if (input.status.held && midRun.includes(phase))
+        return carriedOut(
+          input,
+          request,
+          startRun(input, false),
+          `analysis of the held revision started again by ${who}`,
+        );
+      if (phase === "Failed" && input.status.promotionFailed)
+        return carriedOut(
+          input,
+          request,
+          startPromotion(input, input.status, [
+            event(
+              `Promotion of ${ref(input)} tried again at the request of ${who}`,
+            ),
+          ]),
+          `promotion tried again by ${who}`,
+        );
       if (phase !== "Failed")
         return refuse(
           input,
           request,
-          `only a Failed run can be retried, not ${phase}`,
+          `only a Failed or held run can be retried, not ${phase}`,
         );
       return carriedOut(
         input,

@@ -106,6 +106,8 @@ export function stepState(input: DecideInput): StepState {
     return "notAnalysing";
   if (observations.targetRevision !== status.lastAppliedSpec)
     return "newRevision";
+  // A held run (onFailure: hold) takes no step until someone answers.
+  if (status.held) return "notAnalysing";
   if (spec.skipAnalysis) return "skip";
   if (!observations.canary.ready || !observations.primary.ready)
     return "notReady";

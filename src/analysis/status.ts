@@ -1,5 +1,6 @@
 // Status helpers shared by the phase functions: the phase/condition bookkeeping and step timing.
 import { openRun } from "./history.ts";
+import { withoutFailureMarks } from "./failure-marks.ts";
 import type { CanaryStatus, Phase } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import { eventReasons, promotedCondition } from "./reasons.ts";
@@ -63,7 +64,7 @@ export function startRevision(
   return withPhase(
     input,
     {
-      ...input.status,
+      ...withoutFailureMarks(input.status),
       canaryWeight: 0,
       failedChecks: 0,
       inconclusiveChecks: 0,

@@ -87,7 +87,15 @@ export type NotificationKind =
   | "skipped"
   | "terminated"
   | "waiting"
-  | "halted";
+  | "halted"
+  /** analysis.onFailure: hold: the run waits for a person. */
+  | "held"
+  /** The primary did not become ready after the promotion copy; the canary keeps serving. */
+  | "promotionFailed"
+  /** The spec of a Canary in a run became invalid: the run is frozen where it is. */
+  | "invalidSpec"
+  /** A metric provider did not answer a whole analysis interval. */
+  | "providerError";
 
 export type Action =
   /** Create or update the primary Deployment, the Services, the primary HPA and config copies. */

@@ -106,6 +106,22 @@ export const canaryStatusSchema = s.object({
   pausedBy: s
     .string()
     .describe("Who paused the run (kubectl siskin pause); cleared by resume."),
+  held: s
+    .object({
+      at: s.string({ format: "date-time" }).required(),
+      reason: s.string().required(),
+    })
+    .describe(
+      "analysis.onFailure: hold: the analysis failed and the run waits at its weight for promote, abort or retry; rolled back at the progress deadline.",
+    ),
+  promotionFailed: s
+    .object({
+      at: s.string({ format: "date-time" }).required(),
+      reason: s.string().required(),
+    })
+    .describe(
+      "The primary did not become ready after the promotion copy: the canary keeps serving at its weight until the primary is ready, a retry, or a new revision.",
+    ),
   lastRequest: s
     .object({
       id: s.string().required(),

@@ -189,6 +189,11 @@ export const analysisSchema = s
       .describe(
         "Inconclusive intervals in a row that hold the step; each one after them counts as a failed check. Default 3.",
       ),
+    onFailure: s
+      .string({ enum: ["rollback", "hold"] })
+      .describe(
+        "What a failed analysis does: rollback (default, as Flagger) or hold the run at its weight for a person to promote, abort or retry; the progress deadline still applies.",
+      ),
     webhooks: s.array(webhookSchema, { maxItems: specBounds.webhooks }),
     alerts: s.array(alertSchema, { maxItems: specBounds.alerts }),
   })

@@ -68,6 +68,8 @@ export interface ResolvedSpec {
   threshold: number;
   /** Inconclusive intervals in a row that hold the step before each further one counts as failed. */
   maxInconclusive: number;
+  /** A failed analysis rolls back, or holds the run for a person (analysis.onFailure). */
+  onFailure: "rollback" | "hold";
   /** Canary weights to step through, in order; the last one is where promotion starts. */
   weights: number[];
   iterations: number;
@@ -218,6 +220,7 @@ export function resolveCanarySpec(
       intervalMs,
       threshold: analysis.threshold || 1,
       maxInconclusive: analysis.maxInconclusive ?? defaultMaxInconclusive,
+      onFailure: analysis.onFailure ?? "rollback",
       weights,
       iterations,
       stepWeightPromotion: analysis.stepWeightPromotion ?? 0,

@@ -15,7 +15,8 @@ export type Connection = ConnectionFlags;
 export const requestHelp: Record<RequestAction, string> = {
   promote: "finish the run now (or confirm a waiting rollout)",
   abort: "roll back now",
-  retry: "analyse a Failed revision again, without an image change",
+  retry:
+    "analyse a Failed or held revision again, or try a failed promotion again",
   pause: "hold the run where it is (survives GitOps syncs)",
   resume: "go on after a pause",
 };
