@@ -13,6 +13,8 @@ export class PrometheusStub {
   queries = 0;
   /** The value for a query; undefined answers an empty vector (no data). */
   answer: Answer;
+  /** While true, every connection is cut without an answer, as an unreachable provider behaves. */
+  unreachable = false;
   private server: Server | undefined;
   private readonly delayMs: number;
 
@@ -26,6 +28,10 @@ export class PrometheusStub {
       const url = new URL(req.url ?? "/", "http://x");
       const query = url.searchParams.get("query") ?? "";
       this.queries++;
+      if (this.unreachable) {
+        req.socket.destroy();
+        return;
+      }
       const value = this.answer(query);
       setTimeout(() => {
         res.writeHead(200, { "content-type": "application/json" }).end(

@@ -29,6 +29,8 @@ export interface OperatorConfig {
   /** Refuse MetricTemplate and AlertProvider references to another namespace. */
   noCrossNamespaceRefs: boolean;
   clusterName: string;
+  /** Where users open the dashboard (behind an ingress); alerts link each Canary's page there. */
+  dashboardUrl?: string;
   /** Receives every Canary event as a webhook (like an `event` hook on every Canary). */
   eventWebhook?: string;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -83,6 +85,7 @@ const options = {
   "msteams-proxy-url": { type: "string" },
   "no-cross-namespace-refs": { type: "string", default: "false" },
   "cluster-name": { type: "string", default: "" },
+  "dashboard-url": { type: "string" },
   "event-webhook": { type: "string" },
   "log-level": { type: "string", default: "info" },
   port: { type: "string", default: "8080" },
@@ -152,6 +155,11 @@ export function parseOperatorFlags(
       "--slack-url: must be an http(s) URL (a Slack incoming-webhook address)",
     );
   }
+  const dashboardUrl = values["dashboard-url"];
+  if (dashboardUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(dashboardUrl))
+    problems.push(
+      "--dashboard-url: must be the http(s) address users open the dashboard at, for example https://siskin.example.com",
+    );
   for (const flag of [
     "slack-proxy-url",
     "msteams-url",
@@ -296,6 +304,7 @@ export function parseOperatorFlags(
       },
       noCrossNamespaceRefs: noCrossNamespaceRefs === "true",
       clusterName: get("cluster-name"),
+      ...(dashboardUrl ? { dashboardUrl } : {}),
       ...(eventWebhook ? { eventWebhook } : {}),
       logLevel: logLevel as OperatorConfig["logLevel"],
       port,

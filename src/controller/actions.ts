@@ -9,6 +9,7 @@ import { covers } from "../util/covers.ts";
 import {
   recordEvent,
   runHooksAfterStatus,
+  notifyContextOf,
   sendNotification,
   type AnnounceContext,
 } from "./announce.ts";
@@ -72,7 +73,7 @@ export async function carryOut(
     case "event":
       return recordEvent(ctx, action);
     case "notify":
-      return sendNotification(ctx, action);
+      return sendNotification(notifyContextOf(ctx), action);
     case "runHooks":
       return runHooksAfterStatus(ctx, action);
   }

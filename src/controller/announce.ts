@@ -114,9 +114,20 @@ interface AlertTarget {
   problem?: string;
 }
 
+/** What a notification needs to know: less than a reconcile's context, so a spec that did not resolve can alert too. */
+export type NotifyContext = Pick<
+  AnnounceContext,
+  "deps" | "canary" | "phase" | "weight" | "log"
+> & { targetName: string };
+
+export const notifyContextOf = (ctx: AnnounceContext): NotifyContext => ({
+  ...ctx,
+  targetName: ctx.spec.targetName,
+});
+
 /** The Canary's alerts[] replace the operator-wide notifier; each is filtered by its severity. */
 export async function sendNotification(
-  ctx: AnnounceContext,
+  ctx: NotifyContext,
   action: Extract<Action, { type: "notify" }>,
 ): Promise<void> {
   const { deps, canary } = ctx;
@@ -137,7 +148,10 @@ export async function sendNotification(
           name: canary.metadata.name,
           namespace: canary.metadata.namespace,
         },
-        target: ctx.spec.targetName,
+        target: ctx.targetName,
+        ...(deps.config.dashboardUrl
+          ? { link: canaryLink(deps.config.dashboardUrl, canary) }
+          : {}),
         cluster: deps.config.clusterName,
         kind: action.kind,
         severity: action.severity,
@@ -198,4 +212,9 @@ function alertTarget(
     type: provider.type,
     notifier: notifierFor(found.destination),
   };
+}
+
+/** The Canary's page on the dashboard, as its users reach it (--dashboard-url). */
+export function canaryLink(base: string, canary: Canary): string {
+  return `${base.replace(/\/+$/, "")}/#/canary/${encodeURIComponent(canary.metadata.namespace)}/${encodeURIComponent(canary.metadata.name)}`;
 }

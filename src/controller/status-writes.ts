@@ -11,6 +11,7 @@ import type { Logger } from "../telemetry/logger.ts";
 import { stableStringify } from "../util/hash.ts";
 import type { ReconcilerDeps } from "./deps.ts";
 import { withoutFinalizer } from "./finalizer.ts";
+import { sendNotification } from "./announce.ts";
 
 /** Patches the status when it changed; returns whether it wrote. */
 export async function writeStatus(
@@ -79,7 +80,36 @@ export async function writeInvalid(
     eventReasons.invalidSpec,
     message,
   );
+  // A run in flight is frozen where it is (traffic split, canary up) until the spec is fixed: that
+  // needs a person, so it alerts, once per distinct problem (the status.message check above).
+  if (status.phase && runningPhases.has(status.phase)) {
+    const weight = status.canaryWeight ?? 0;
+    await sendNotification(
+      {
+        deps,
+        canary,
+        phase: status.phase,
+        weight,
+        log,
+        targetName: canary.spec.targetRef?.name ?? "",
+      },
+      {
+        type: "notify",
+        kind: "invalidSpec",
+        severity: "error",
+        message: `The spec of ${canary.metadata.name}.${canary.metadata.namespace} became invalid during its run: the run is frozen at weight ${weight} until it is fixed`,
+        reason: message,
+      },
+    );
+  }
 }
+
+const runningPhases = new Set([
+  "Progressing",
+  "WaitingPromotion",
+  "Promoting",
+  "Finalising",
+]);
 
 /** Sets the finalizers a live Canary should carry; the reconcile runs again once they are written. */
 export async function writeFinalizers(

@@ -31,6 +31,7 @@ export function facts(n: Notification): Fact[] {
     { title: "Canary weight", value: `${n.weight}%` },
     ...(n.cluster ? [{ title: "Cluster", value: n.cluster }] : []),
     ...(n.reason ? [{ title: "Reason", value: n.reason }] : []),
+    ...(n.link ? [{ title: "Canary page", value: n.link }] : []),
   ];
 }
 
@@ -46,11 +47,12 @@ export function slackPayload(n: Notification, o: FormatOptions) {
       {
         color: slackColors[n.severity],
         author_name: canaryRef(n),
+        ...(n.link ? { title: canaryRef(n), title_link: n.link } : {}),
         text: n.message,
         fields: facts(n).map((f) => ({
           title: f.title,
           value: f.value,
-          short: f.title !== "Reason",
+          short: f.title !== "Reason" && f.title !== "Canary page",
         })),
         mrkdwn_in: ["text" as const],
       },
@@ -72,7 +74,7 @@ function rocketPayload(n: Notification, o: FormatOptions) {
         fields: facts(n).map((f) => ({
           title: f.title,
           value: f.value,
-          short: f.title !== "Reason",
+          short: f.title !== "Reason" && f.title !== "Canary page",
         })),
       },
     ],
@@ -122,7 +124,7 @@ function discordPayload(n: Notification, o: FormatOptions) {
         fields: facts(n).map((f) => ({
           name: f.title,
           value: f.value,
-          inline: f.title !== "Reason",
+          inline: f.title !== "Reason" && f.title !== "Canary page",
         })),
       },
     ],
@@ -164,6 +166,7 @@ function genericPayload(n: Notification) {
     weight: n.weight,
     message: n.message,
     ...(n.reason ? { reason: n.reason } : {}),
+    ...(n.link ? { link: n.link } : {}),
   };
 }
 

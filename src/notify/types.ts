@@ -14,6 +14,8 @@ export interface Notification {
   weight: number;
   /** Why, for rollbacks and halts: the failing metric with value and threshold, a webhook, or the deadline. */
   reason?: string;
+  /** The Canary's page on the dashboard (--dashboard-url), when one is configured. */
+  link?: string;
 }
 
 /** One chat or webhook destination. Rejects when the destination did not accept the message. */
