@@ -8,6 +8,13 @@ import { event, readinessPollMs, ref, withPhase } from "./status.ts";
 import { answerRequest } from "./requests.ts";
 import { startRun } from "./transitions.ts";
 import { afterFailedPromotion, holding } from "./failure-policy.ts";
+import {
+  backAtRunningRelease,
+  bakePlan,
+  bakeStep,
+  baking,
+  type CheckPlan,
+} from "./bake.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
 export { readinessPollMs };
@@ -73,11 +80,20 @@ function decideOnly(input: DecideInput): Decision {
   }
 }
 
-/** True when this reconcile is due to take an analysis step that needs metric verdicts. */
+/** True when this reconcile is due to judge metrics: an analysis step, or a bake check. */
 export function wantsChecks(input: DecideInput): boolean {
-  return (
-    stepDue(input) && stepChecksMetrics(input) && input.spec.metrics.length > 0
-  );
+  return checkPlan(input) !== undefined;
+}
+
+/** Which metrics this reconcile judges and on which side, when it judges any. */
+export function checkPlan(input: DecideInput): CheckPlan | undefined {
+  if (
+    stepDue(input) &&
+    stepChecksMetrics(input) &&
+    input.spec.metrics.length > 0
+  )
+    return { subject: "canary", metrics: input.spec.metrics };
+  return bakePlan(input);
 }
 
 function initialize(input: DecideInput): Decision {
@@ -125,6 +141,13 @@ function initialize(input: DecideInput): Decision {
 /** Initialized, Succeeded, Failed or Waiting: wait for a new revision of the target (and its gate). */
 function idle(input: DecideInput): Decision {
   const { observations, status } = input;
+  if (
+    status.reverted &&
+    observations.targetRevision === status.lastPromotedSpec &&
+    observations.targetRevision !== status.lastAppliedSpec
+  )
+    return backAtRunningRelease(input);
+  if (baking(input)) return bakeStep(input);
   if (observations.targetRevision !== status.lastAppliedSpec) {
     const wait = msUntilGateDue(input);
     if (wait > 0) {

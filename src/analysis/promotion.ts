@@ -1,5 +1,6 @@
 // Promotion, finalisation and rollback: the end of a run.
 import { withoutFailureMarks } from "./failure-marks.ts";
+import { openBake } from "./bake.ts";
 import { closeRun } from "./history.ts";
 import type { CanaryStatus } from "../api/canary.ts";
 import { msUntilDue } from "./schedule.ts";
@@ -23,9 +24,36 @@ export function startPromotion(
   const { spec, canary } = input;
   const message = `Copying ${spec.targetName}.${canary.namespace} template spec to ${spec.targetName}-primary.${canary.namespace}`;
   return {
-    status: withPhase(input, withoutFailureMarks(status), "Promoting", message),
+    status: withPhase(
+      input,
+      { ...withoutFailureMarks(status), ...previousRelease(input) },
+      "Promoting",
+      message,
+    ),
     actions: [...extra, { type: "promote" }, event(message)],
     requeueAfterMs: readinessPollMs,
+  };
+}
+
+/**
+ * What a revert would go back to: the primary's template as it runs before the copy. A primary that
+ * already runs the promoted revision (a retried promotion) keeps the record made the first time.
+ */
+function previousRelease(input: DecideInput): Pick<CanaryStatus, "previous"> {
+  const { observations, status } = input;
+  const template = observations.primaryTemplate;
+  if (
+    !template ||
+    !status.lastPromotedSpec ||
+    observations.primary.revision === status.lastAppliedSpec
+  )
+    return status.previous ? { previous: status.previous } : {};
+  return {
+    previous: {
+      revision: status.lastPromotedSpec,
+      template,
+      at: input.now.toISOString(),
+    },
   };
 }
 
@@ -108,13 +136,13 @@ export function promoting(input: DecideInput): Decision {
 }
 
 export function finalise(input: DecideInput): Decision {
-  const message = `Promotion completed! Scaling down ${input.spec.targetName}.${input.canary.namespace}`;
-  const status = {
+  const status = openBake(input, {
     ...withoutFailureMarks(input.status),
     canaryWeight: 0,
     lastPromotedSpec: input.status.lastAppliedSpec,
     history: closeRun(input.status.history, "promoted"),
-  };
+  });
+  const message = `Promotion completed! Scaling down ${input.spec.targetName}.${input.canary.namespace}${status.bake ? `; baking until ${status.bake.until}` : ""}`;
   return {
     status: withPhase(input, status, "Succeeded", message),
     actions: [

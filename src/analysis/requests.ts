@@ -8,6 +8,7 @@ import { eventReasons } from "./reasons.ts";
 import { rollback, startPromotion } from "./promotion.ts";
 import { event, ref } from "./status.ts";
 import { startRun } from "./transitions.ts";
+import { revertToPrevious, undoRefusal } from "./bake.ts";
 import type {
   Action,
   Decision,
@@ -88,6 +89,16 @@ export function answerRequest(
           `rollout confirmed by ${who}`,
         );
       return refuse(input, request, `nothing to promote in phase ${phase}`);
+    case "undo": {
+      const refusal = undoRefusal(input);
+      if (refusal) return refuse(input, request, refusal);
+      return carriedOut(
+        input,
+        request,
+        revertToPrevious(input, `undo requested by ${who}`, who),
+        `reverted to the previous release by ${who}`,
+      );
+    }
     case "retry":
       if (input.status.held && midRun.includes(phase))
         return carriedOut(

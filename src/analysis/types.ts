@@ -44,6 +44,8 @@ export interface Observations {
    * objects carry (absent when unknown). Recorded in status.gateways.
    */
   gatewayWeights?: { router: string; canaryWeight?: number }[];
+  /** The primary's pod template as it runs now: recorded at a promotion, what a revert goes back to. */
+  primaryTemplate?: Record<string, unknown>;
   /** Metric verdicts, present only when wantsChecks() asked for them. */
   checks?: CheckResult[];
   /** Results of the webhooks wantedHooks() asked for. */
@@ -95,7 +97,9 @@ export type NotificationKind =
   /** The spec of a Canary in a run became invalid: the run is frozen where it is. */
   | "invalidSpec"
   /** A metric provider did not answer a whole analysis interval. */
-  | "providerError";
+  | "providerError"
+  /** The primary went back to the previous release (a failed bake, or kubectl siskin undo). */
+  | "reverted";
 
 export type Action =
   /** Create or update the primary Deployment, the Services, the primary HPA and config copies. */
@@ -114,6 +118,12 @@ export type Action =
   | { type: "revert" }
   /** Copy the target's pod template (and configs, HPA) to the primary. */
   | { type: "promote" }
+  /** Put this pod template (the previous release's) back on the primary, recorded as `revision`. */
+  | {
+      type: "revertPrimary";
+      template: Record<string, unknown>;
+      revision: string;
+    }
   /** Call the Canary's hooks of this type after the status write (their results change nothing). */
   | { type: "runHooks"; hookType: WebhookType }
   | {
@@ -146,6 +156,7 @@ export const requestActions = [
   "retry",
   "pause",
   "resume",
+  "undo",
 ] as const;
 export type RequestAction = (typeof requestActions)[number];
 

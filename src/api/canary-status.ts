@@ -122,6 +122,35 @@ export const canaryStatusSchema = s.object({
     .describe(
       "The primary did not become ready after the promotion copy: the canary keeps serving at its weight until the primary is ready, a retry, or a new revision.",
     ),
+  previous: s
+    .object({
+      revision: s.string().required(),
+      template: s.unknownObject().required(),
+      at: s.string({ format: "date-time" }),
+    })
+    .describe(
+      "The release the last promotion replaced: its revision and the primary's pod template, what a bake revert or kubectl siskin undo goes back to.",
+    ),
+  bake: s
+    .object({
+      until: s.string({ format: "date-time" }).required(),
+      failedChecks: s.integer(),
+      passed: s.boolean(),
+    })
+    .describe(
+      "analysis.bake after the last promotion: the window's end, failed checks of the primary so far, and whether it passed.",
+    ),
+  reverted: s
+    .object({
+      at: s.string({ format: "date-time" }).required(),
+      reason: s.string().required(),
+      from: s.string().required(),
+      to: s.string().required(),
+      by: s.string(),
+    })
+    .describe(
+      "The primary was reverted to the previous release (bake or undo): the target still holds the reverted revision until it changes.",
+    ),
   lastRequest: s
     .object({
       id: s.string().required(),

@@ -189,6 +189,14 @@ export const analysisSchema = s
       .describe(
         "Inconclusive intervals in a row that hold the step; each one after them counts as a failed check. Default 3.",
       ),
+    bake: s
+      .object({
+        duration: s.string().required(),
+        metrics: s.array(s.string(), { maxItems: specBounds.metrics }),
+      })
+      .describe(
+        "After a promotion, judge the primary for this long with these metrics (default: the run's metrics with a thresholdRange); threshold failures revert it to the previous release. kubectl siskin undo works within the same window.",
+      ),
     onFailure: s
       .string({ enum: ["rollback", "hold"] })
       .describe(

@@ -1,6 +1,7 @@
 // Defaulting and semantic validation of a Canary spec: what the CRD schema cannot say.
 // The result is either a fully defaulted spec the analysis core can trust, or a list of issues,
 // each naming the field and how to fix it.
+import { resolveBake, type ResolvedBake } from "./resolve-bake.ts";
 import { parseDuration } from "../util/durations.ts";
 import { specBounds } from "./bounds.ts";
 import { isGatewayApi, type RouterName } from "../routers/names.ts";
@@ -68,6 +69,8 @@ export interface ResolvedSpec {
   threshold: number;
   /** Inconclusive intervals in a row that hold the step before each further one counts as failed. */
   maxInconclusive: number;
+  /** analysis.bake: the promoted primary judged for a while after the promotion. */
+  bake?: ResolvedBake;
   /** A failed analysis rolls back, or holds the run for a person (analysis.onFailure). */
   onFailure: "rollback" | "hold";
   /** Canary weights to step through, in order; the last one is where promotion starts. */
@@ -199,6 +202,7 @@ export function resolveCanarySpec(
       });
   });
 
+  const bake = resolveBake(analysis, metrics, intervalMs, issues);
   const grpc =
     spec.service.appProtocol === "grpc" || spec.service.portName === "grpc";
   checkGatewayApi(spec, routers, grpc, issues);
@@ -221,6 +225,7 @@ export function resolveCanarySpec(
       threshold: analysis.threshold || 1,
       maxInconclusive: analysis.maxInconclusive ?? defaultMaxInconclusive,
       onFailure: analysis.onFailure ?? "rollback",
+      ...(bake ? { bake } : {}),
       weights,
       iterations,
       stepWeightPromotion: analysis.stepWeightPromotion ?? 0,

@@ -19,6 +19,7 @@ export const requestHelp: Record<RequestAction, string> = {
     "analyse a Failed or held revision again, or try a failed promotion again",
   pause: "hold the run where it is (survives GitOps syncs)",
   resume: "go on after a pause",
+  undo: "put the previous release back on the primary (within analysis.bake's window)",
 };
 
 export function timeoutMs(value: string | undefined, fallback: string): number {

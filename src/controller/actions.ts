@@ -18,6 +18,7 @@ import {
   applyPrimary,
   ensureServices,
   revert,
+  revertPrimary,
   scaleTarget,
   type ExecuteContext,
 } from "./workload-actions.ts";
@@ -39,6 +40,7 @@ export function timingOf(action: Action): ActionTiming {
     case "ensurePrimary":
     case "ensureServices":
     case "promote":
+    case "revertPrimary":
     case "scaleTarget":
     case "revert":
       return "beforeStatus";
@@ -70,6 +72,8 @@ export async function carryOut(
       return scaleTarget(ctx, action.to);
     case "revert":
       return revert(ctx);
+    case "revertPrimary":
+      return revertPrimary(ctx, action.template, action.revision);
     case "event":
       return recordEvent(ctx, action);
     case "notify":

@@ -4,6 +4,7 @@
 import type { Canary, WebhookType } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import type { DecideInput, HookResult } from "../analysis/types.ts";
+import type { CheckPlan } from "../analysis/bake.ts";
 import { runChecks } from "../metrics/checks.ts";
 import { callWebhook } from "../webhooks/call.ts";
 import { hookType } from "../analysis/hooks.ts";
@@ -17,7 +18,7 @@ export const metricTimeoutMs = 10_000;
 export function stepIdentity(
   input: DecideInput,
   hooks: readonly WebhookType[],
-  checks: boolean,
+  checks: CheckPlan["subject"] | false,
 ): string {
   const s = input.status;
   return [
@@ -48,7 +49,7 @@ export async function gatherStep(
   spec: ResolvedSpec,
   input: DecideInput,
   types: readonly WebhookType[],
-  checks: boolean,
+  plan: CheckPlan | undefined,
 ): Promise<Omit<StepResults, "startedAt">> {
   const { name, namespace } = canary.metadata;
   const owner = `${namespace}/${name}`;
@@ -67,11 +68,12 @@ export async function gatherStep(
       ),
     );
   }
-  if (!checks) return { hooks };
+  if (!plan) return { hooks };
   const results = await runChecks({
     name,
     namespace,
-    spec,
+    spec: { ...spec, metrics: plan.metrics },
+    subject: plan.subject,
     prometheus: deps.prometheusFor(spec.metricsServer),
     timeoutMs: metricTimeoutMs,
     bounded: (provider, work) =>

@@ -272,6 +272,14 @@ export function observe(
             : {}),
         },
         canary: deploymentReadiness(target, spec.canaryReadyThreshold),
+        ...(primary?.spec?.template
+          ? {
+              primaryTemplate: primary.spec.template as unknown as Record<
+                string,
+                unknown
+              >,
+            }
+          : {}),
         // The kubernetes provider has no router objects (its Services are re-asserted at
         // initialization and promotion), so there is nothing for an idle Canary to re-assert.
         routerWatched:

@@ -7,7 +7,7 @@ import type { Canary, CanaryStatus } from "../api/canary.ts";
 import { resolveCanarySpec, type ResolvedSpec } from "../api/resolve.ts";
 import { announceIgnoredFields, withIgnoredFields } from "./ignored.ts";
 import { withoutFailure } from "./failures.ts";
-import { decide, wantsChecks } from "../analysis/decide.ts";
+import { checkPlan, decide } from "../analysis/decide.ts";
 import { wantedHooks } from "../analysis/hooks.ts";
 import type { DecideInput } from "../analysis/types.ts";
 import { multiRouter } from "../routers/multi.ts";
@@ -321,15 +321,15 @@ function gatherStepResults(
     return input;
   }
   const hooks = wantedHooks(input);
-  const checks = wantsChecks(input);
-  if (hooks.length === 0 && !checks) {
+  const plan = checkPlan(input);
+  if (hooks.length === 0 && !plan) {
     deps.steps.forget(key);
     return input;
   }
   const results = deps.steps.resultsFor(
     key,
-    stepIdentity(input, hooks, checks),
-    () => gatherStep(deps, canary, spec, input, hooks, checks),
+    stepIdentity(input, hooks, plan?.subject ?? false),
+    () => gatherStep(deps, canary, spec, input, hooks, plan),
   );
   if (!results) return undefined;
   for (const h of results.hooks.filter((r) => !r.ok))

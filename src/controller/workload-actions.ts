@@ -60,6 +60,31 @@ export async function applyPrimary(ctx: ExecuteContext): Promise<void> {
   }
 }
 
+/**
+ * A bake revert or an undo: the primary gets the previous release's pod template back (as it ran, from
+ * status.previous) and that release's revision annotation; everything else as a promotion writes it.
+ */
+export async function revertPrimary(
+  ctx: ExecuteContext,
+  template: Record<string, unknown>,
+  revision: string,
+): Promise<void> {
+  const { canary, observed } = ctx;
+  const desired = primaryDeployment({
+    canary,
+    target: observed.target,
+    selector: observed.selector,
+    tracked: observed.tracked,
+    currentReplicas: observed.primary?.spec?.replicas,
+    revision,
+    includeLabelPrefix: ctx.includeLabelPrefix,
+  });
+  desired.spec!.template = template as NonNullable<
+    typeof desired.spec
+  >["template"];
+  await ctx.ensure([desired as KubeObject]);
+}
+
 /** The apex, -primary and -canary Services; ones the cache holds as desired are not written. */
 export async function ensureServices(ctx: ExecuteContext): Promise<void> {
   const { canary, spec, observed } = ctx;

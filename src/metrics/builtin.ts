@@ -166,7 +166,8 @@ export function requestCountQuery(
   namings: EnvoyNaming[],
   t: BuiltinTarget,
   window: string,
+  side: Side = "canary",
 ): string | undefined {
   if (namings.length === 0) return undefined;
-  return `sum(${summed(namings, t, "canary", "increase", "envoy_cluster_upstream_rq", window)})`;
+  return `sum(${summed(namings, t, side, "increase", "envoy_cluster_upstream_rq", window)})`;
 }

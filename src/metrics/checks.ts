@@ -51,6 +51,8 @@ export interface CheckContext extends TemplateLookups {
   requestCounts?: Map<number, Promise<number | undefined>>;
   /** Which Envoy-based gateway serves the Gateway API routers (--gateway-api-metrics; default kgateway). */
   gatewayApiMetrics?: GatewayApiFlavour;
+  /** Whose metrics the checks judge: the canary (a run's step, default) or the primary (a bake). */
+  subject?: Side;
 }
 
 /** A metric's MetricTemplate and a provider built from it with the credentials of its Secret. */
@@ -87,7 +89,7 @@ export function templateSource(
   return { template, provider };
 }
 
-type Side = "canary" | "primary";
+export type Side = "canary" | "primary";
 
 /**
  * The query and the provider that answers it, for one metric and one side. The primary's query is the
@@ -151,6 +153,7 @@ function requestCount(
     namings(ctx),
     targetOf(ctx),
     formatDuration(metric.intervalMs),
+    ctx.subject ?? "canary",
   );
   if (!query)
     throw new Error(
@@ -203,7 +206,7 @@ export async function runCheck(
         provider,
         providerKey,
       } = source(metric, ctx, side);
-      if (side === "canary") query = rendered;
+      if (side === (ctx.subject ?? "canary")) query = rendered;
       // The timeout starts when the call does, not while it waits for its provider's bound.
       return bounded(providerKey, () =>
         provider.query(rendered, AbortSignal.timeout(ctx.timeoutMs)),
@@ -219,7 +222,7 @@ export async function runCheck(
       return {
         ...judge(metric.name, undefined, range, counted.query),
         verdict: "inconclusive",
-        message: `no traffic to judge: ${Math.round(requests)} canary requests in the last ${formatDuration(metric.intervalMs)}, fewer than minRequests ${metric.minRequests}`,
+        message: `no traffic to judge: ${Math.round(requests)} ${ctx.subject ?? "canary"} requests in the last ${formatDuration(metric.intervalMs)}, fewer than minRequests ${metric.minRequests}`,
         ...dryRun,
       };
     };
@@ -235,7 +238,10 @@ export async function runCheck(
         ...dryRun,
       };
     }
-    const [few, value] = await Promise.all([tooFew(), measure("canary")]);
+    const [few, value] = await Promise.all([
+      tooFew(),
+      measure(ctx.subject ?? "canary"),
+    ]);
     if (few) return few;
     return { ...judge(metric.name, value, range, query), ...dryRun };
   } catch (error) {

@@ -236,6 +236,7 @@ function actions(detail) {
     button("Abort", "abort", { reason: "aborted from the dashboard" }),
     detail.pausedBy ? button("Resume", "resume") : button("Pause", "pause"),
     button("Retry", "retry"),
+    button("Undo", "undo"),
     result,
   );
 }
