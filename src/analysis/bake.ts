@@ -6,6 +6,7 @@
 import type { CanaryStatus, CheckResult } from "../api/canary.ts";
 import type { ResolvedMetric } from "../api/resolve.ts";
 import { withoutFailureMarks } from "./failure-marks.ts";
+import { closeRun, recordStep, startBakeRecord } from "./history.ts";
 import { eventReasons } from "./reasons.ts";
 import { event, ref, withPhase } from "./status.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
@@ -66,6 +67,7 @@ export function openBake(
   }
   return {
     ...status,
+    history: startBakeRecord(status.history),
     lastStepTime: input.now.toISOString(),
     bake: {
       until: new Date(input.now.getTime() + bake.durationMs).toISOString(),
@@ -114,6 +116,12 @@ export function bakeStep(input: DecideInput): Decision {
     ...status,
     lastStepTime: input.now.toISOString(),
     lastChecks: checks,
+    history: recordStep(status, {
+      at: input.now,
+      weight: 0,
+      checks,
+      failed: failed.length > 0,
+    }),
   };
   if (failed.length === 0)
     return {
@@ -184,6 +192,7 @@ export function revertToPrevious(
       ...rest,
       canaryWeight: 0,
       lastPromotedSpec: previous.revision,
+      history: closeRun(status.history, "reverted"),
       reverted: {
         at: input.now.toISOString(),
         reason,

@@ -127,8 +127,15 @@ export function recordStep(
       ),
     };
   });
+  // Steps dropped off the front move the start of the bake with them.
+  const dropped = Math.max(0, steps + 1 - maxSteps);
+  const bakeFrom =
+    current.bakeFrom !== undefined
+      ? { bakeFrom: Math.max(0, current.bakeFrom - dropped) }
+      : {};
   const run: RunHistory = {
     ...current,
+    ...bakeFrom,
     t: [...current.t, since].slice(-maxSteps),
     w: [...current.w, step.weight].slice(-maxSteps),
     f: (
@@ -137,4 +144,16 @@ export function recordStep(
     metrics: updated,
   };
   return { runs: [...runs.slice(0, -1), run].slice(-maxRuns) };
+}
+
+/** The promotion completed and a bake starts: the current run's next steps judge the primary. */
+export function startBakeRecord(
+  history: CanaryStatus["history"],
+): CanaryStatus["history"] {
+  const runs = history?.runs ?? [];
+  const current = runs.at(-1);
+  if (!current) return history;
+  return {
+    runs: [...runs.slice(0, -1), { ...current, bakeFrom: current.t.length }],
+  };
 }

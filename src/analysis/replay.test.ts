@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { breach, pass, Run } from "../../test/fixtures/decide-run.ts";
+import { breach, pass, Run, spec } from "../../test/fixtures/decide-run.ts";
 import { replay } from "./replay.ts";
 
 /** A recorded run: the core itself driven through a release, its status.history kept. */
@@ -76,5 +76,69 @@ describe("replay", () => {
     );
     expect(longer.outcome).toBe("promoted");
     expect(longer.steps.filter((s) => s.reused).length).toBeGreaterThan(0);
+  });
+});
+
+describe("replay of a bake", () => {
+  /** rev2 promoted, then its bake judged on `bakeChecks` (the recorded primary's values). */
+  function baked(bakeChecks: (typeof pass)[]) {
+    const base = spec();
+    const run = new Run({
+      threshold: 2,
+      bake: {
+        durationMs: 120_000,
+        metrics: base.metrics.filter(
+          (m) => m.min !== undefined || m.max !== undefined,
+        ),
+      },
+    });
+    run.obs.primaryTemplate = { spec: { containers: [] } };
+    run.tick().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick();
+    while (run.status.phase === "Progressing") run.advance(10_000).tick(pass);
+    while (["Promoting", "Finalising"].includes(run.status.phase ?? ""))
+      run.tick();
+    expect(run.status.phase).toBe("Succeeded");
+    for (const checks of bakeChecks) {
+      run.advance(10_000).tick(checks);
+      if (run.status.phase !== "Succeeded") break;
+    }
+    const history = run.status.history?.runs.at(-1);
+    if (!history) throw new Error("no history recorded");
+    return { run, history };
+  }
+
+  it("reproduces a revert decided by the bake, its steps marked", () => {
+    const { run, history } = baked([pass, breach, breach]);
+    expect(run.status.reverted).toBeDefined();
+    expect(history.outcome).toBe("reverted");
+    // The run's own steps, then the 3 bake checks of the primary.
+    expect(history.bakeFrom).toBe(history.t.length - 3);
+    const again = replay(run.spec, history);
+    expect(again.outcome).toBe("reverted");
+    expect(again.divergedAt).toBeUndefined();
+    const bakeSteps = again.steps.filter((s) => s.bake);
+    expect(bakeSteps.map((s) => s.failed)).toEqual([false, true, true]);
+    expect(again.message).toMatch(/Reverted .* to the previous release/);
+  });
+
+  it("a looser bake threshold keeps the release, saying where it diverges", () => {
+    const { run, history } = baked([pass, breach, breach]);
+    const looser = {
+      ...run.spec,
+      bake: {
+        ...run.spec.bake!,
+        metrics: run.spec.bake!.metrics.map((m) => ({ ...m, min: 40 })),
+      },
+    };
+    const result = replay(looser, history);
+    expect(result.outcome).toBe("promoted");
+    // The second bake check failed in the recording and passes now.
+    expect(result.divergedAt).toBe(history.bakeFrom! + 1);
+    // Without a bake in the spec, the recorded bake steps are not judged at all.
+    const none = replay({ ...run.spec, bake: undefined }, history);
+    expect(none.outcome).toBe("promoted");
+    expect(none.steps.some((s) => s.bake)).toBe(false);
   });
 });

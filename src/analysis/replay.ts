@@ -29,11 +29,13 @@ export interface ReplayStep {
   recordedFailed?: boolean;
   /** What the core decided, as its status message says. */
   decision: string;
+  /** A bake check of the promoted primary (analysis.bake), after the run's steps. */
+  bake?: boolean;
 }
 
 export interface ReplayResult {
   steps: ReplayStep[];
-  outcome: "promoted" | "failed" | "undecided";
+  outcome: "promoted" | "failed" | "reverted" | "undecided";
   message: string;
   /** The first step whose outcome or weight differs from the recording. */
   divergedAt?: number;
@@ -102,6 +104,9 @@ export function replay(
     routerWatched: true,
   };
   let status: DecideInput["status"] = {
+    // What a bake would go back to: a release before this one (its template is not replayed).
+    previous: { revision: "previous", template: {} },
+    lastPromotedSpec: "previous",
     phase: "Progressing",
     canaryWeight: 0,
     failedChecks: 0,
@@ -116,7 +121,8 @@ export function replay(
     canary: options.canary ?? { name: "replay", namespace: "replay" },
   };
   const steps: ReplayStep[] = [];
-  const recordedSteps = run.t.length;
+  // The run's own steps; with analysis.bake, the steps from bakeFrom judged the promoted primary.
+  const recordedSteps = run.bakeFrom ?? run.t.length;
   const limit = recordedSteps + (options.maxReusedSteps ?? 100);
   let now = started;
   let divergedAt: number | undefined;
@@ -175,8 +181,16 @@ export function replay(
     now = new Date(now.getTime() + spec.intervalMs);
     status = decide({ ...base, status, observations, now }).status;
   }
-  const outcome =
-    status.phase === "Succeeded"
+  if (status.phase === "Succeeded") {
+    const baked = replayBake(spec, run, status, base, observations, started);
+    status = baked.status;
+    steps.push(...baked.steps);
+    if (divergedAt === undefined && baked.divergedAt !== undefined)
+      divergedAt = recordedSteps + baked.divergedAt;
+  }
+  const outcome = status.reverted
+    ? "reverted"
+    : status.phase === "Succeeded"
       ? "promoted"
       : status.phase === "Failed"
         ? "failed"
@@ -189,4 +203,63 @@ export function replay(
     message: status.message ?? "",
     ...(divergedAt !== undefined ? { divergedAt } : {}),
   };
+}
+
+/** The recorded bake steps (from run.bakeFrom), judged again on the primary under the spec's bake. */
+function replayBake(
+  spec: ResolvedSpec,
+  run: RunHistory,
+  promoted: DecideInput["status"],
+  base: Pick<DecideInput, "spec" | "canary">,
+  observations: Observations,
+  started: Date,
+): {
+  status: DecideInput["status"];
+  steps: ReplayStep[];
+  divergedAt?: number;
+} {
+  const steps: ReplayStep[] = [];
+  let status = promoted;
+  let divergedAt: number | undefined;
+  if (!spec.bake || run.bakeFrom === undefined) return { status, steps };
+  const judged = { ...spec, metrics: spec.bake.metrics };
+  for (let i = run.bakeFrom; i < run.t.length; i++) {
+    const due =
+      Date.parse(status.lastStepTime ?? run.startedAt) + spec.intervalMs;
+    const now = new Date(
+      Math.max(started.getTime() + (run.t[i] ?? 0) * 1000, due),
+    );
+    const checks = recordedChecks(judged, run, i);
+    const before = status;
+    status = decide({
+      ...base,
+      status,
+      observations: { ...observations, checks },
+      now,
+    }).status;
+    const failed =
+      (status.bake?.failedChecks ?? 0) > (before.bake?.failedChecks ?? 0) ||
+      status.reverted !== undefined;
+    const recordedFailed = run.f ? run.f[i] === "f" : undefined;
+    if (
+      divergedAt === undefined &&
+      recordedFailed !== undefined &&
+      recordedFailed !== failed
+    )
+      divergedAt = steps.length;
+    steps.push({
+      recorded: i,
+      reused: false,
+      at: now,
+      weight: 0,
+      recordedWeight: 0,
+      ...(recordedFailed !== undefined ? { recordedFailed } : {}),
+      checks,
+      failed,
+      decision: status.message ?? status.phase ?? "",
+      bake: true,
+    });
+    if (status.phase !== "Succeeded" || status.bake?.passed) break;
+  }
+  return { status, steps, ...(divergedAt !== undefined ? { divergedAt } : {}) };
 }

@@ -72,9 +72,16 @@ const runHistorySchema = s.object({
     .string()
     .describe("Each step's outcome, one letter each: p passed, f failed."),
   metrics: s.array(metricHistorySchema).required(),
+  bakeFrom: s
+    .integer({ minimum: 0 })
+    .describe(
+      "analysis.bake: the index of the first step after the promotion; steps from here judged the primary.",
+    ),
   outcome: s
-    .string({ enum: ["promoted", "failed"] })
-    .describe("How the run ended (absent while it runs)."),
+    .string({ enum: ["promoted", "failed", "reverted"] })
+    .describe(
+      "How the run ended (absent while it runs); reverted: promoted, then put back by a bake or an undo.",
+    ),
 });
 
 export const canaryStatusSchema = s.object({

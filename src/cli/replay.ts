@@ -116,6 +116,13 @@ export function replayCommand(
       i === result.divergedAt
         ? `   <- diverges: the recording ${step.recordedFailed ? "failed" : "passed"} at weight ${step.recordedWeight}`
         : "";
+    if (step.bake) {
+      print(
+        `  bake ${String(i + 1).padStart(2)} ${time(step.at)} primary: ${step.failed ? "FAILED" : "ok"}: ${checks}${differs}`,
+      );
+      print(`           -> ${step.decision}`);
+      continue;
+    }
     print(
       `  step ${String(i + 1).padStart(2)} ${time(step.at)} weight ${String(step.weight).padStart(3)}${step.reused ? " (reuses the last recorded step)" : ""}: ${step.failed ? "FAILED" : "ok"}: ${checks}${differs}`,
     );
@@ -128,7 +135,7 @@ export function replayCommand(
   if (result.outcome !== "promoted") print(`  ${result.message}`);
   return result.outcome === "promoted"
     ? 0
-    : result.outcome === "failed"
+    : result.outcome === "failed" || result.outcome === "reverted"
       ? 1
       : 2;
 }
