@@ -26,7 +26,7 @@ import { LocalPrometheus } from "../dev/services/prometheus.ts";
 import { SlackReceiver } from "../dev/services/slack-receiver.ts";
 import { GatewaySimulator } from "../dev/sim/gateway.ts";
 import type { Canary } from "../src/api/canary.ts";
-import { exportRun } from "../src/cli/replay.ts";
+import { exportRun } from "../src/cli/replay-command.ts";
 import { dashboardToken } from "./dashboard-access.ts";
 import { loadExamples, type GatewayMode } from "./manifests.ts";
 import { GatewayApiSimulator } from "../dev/sim/gateway-api.ts";

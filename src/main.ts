@@ -2,7 +2,7 @@
 // Composition root: flags -> logger, Kubernetes client (one pooled, rate-limited connection), registries
 // -> caches, work queue, step observations, announcer, HTTP server, leader election.
 import { parseOperatorFlags } from "./config/flags.ts";
-import { Announcer } from "./controller/announcer.ts";
+import { Announcer } from "./controller/announcement-queue.ts";
 import { ensureWith } from "./controller/actions.ts";
 import { canaryKey, createCaches, type Caches } from "./controller/caches.ts";
 import {

@@ -5,7 +5,7 @@ import { msUntilGateDue, stepChecksMetrics, stepDue } from "./schedule.ts";
 import { progress } from "./progress.ts";
 import { finalise, promoting } from "./promotion.ts";
 import { event, readinessPollMs, ref, withPhase } from "./status.ts";
-import { answerRequest } from "./requests.ts";
+import { answerRequest } from "./answer-request.ts";
 import { startRun } from "./transitions.ts";
 import { afterFailedPromotion, holding } from "./failure-policy.ts";
 import {

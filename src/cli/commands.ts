@@ -6,7 +6,7 @@ import type { Canary, CanaryStatus } from "../api/canary.ts";
 import type { RequestAction } from "../analysis/types.ts";
 import type { KubeApi } from "../kube/api.ts";
 import type { KubeClient } from "../kube/client/http.ts";
-import { writeRequest } from "../controller/requests.ts";
+import { writeRequest } from "../controller/request-annotation.ts";
 import { followCanary } from "./follow.ts";
 import { statusBlock } from "./render.ts";
 import { revisionOutcome } from "./wait-revision.ts";

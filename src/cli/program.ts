@@ -17,7 +17,7 @@ import { canaryRef } from "./follow.ts";
 import { get } from "./get.ts";
 import { lintFiles } from "./lint.ts";
 import { notifyTest } from "./notify-test.ts";
-import { exportRun, replayCommand } from "./replay.ts";
+import { exportRun, replayCommand } from "./replay-command.ts";
 import {
   parseWaitFor,
   requestHelp,

@@ -12,7 +12,7 @@ import {
   notifyContextOf,
   sendNotification,
   type AnnounceContext,
-} from "./announce.ts";
+} from "./announcements.ts";
 import type { Caches } from "./caches.ts";
 import {
   applyPrimary,

@@ -10,7 +10,7 @@ import type { Router } from "../routers/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Recorder } from "../telemetry/recorder.ts";
 import type { Clock } from "../util/clock.ts";
-import type { Announcer } from "./announcer.ts";
+import type { Announcer } from "./announcement-queue.ts";
 import type { Caches } from "./caches.ts";
 import type { FairSlots } from "./fair-slots.ts";
 import type { StepObservations } from "./step-observations.ts";

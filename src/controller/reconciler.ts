@@ -32,7 +32,7 @@ import { gatherStep, metricTimeoutMs, stepIdentity } from "./gather.ts";
 import { templateLookups } from "./lookups.ts";
 import { observe, type Observed } from "./observe.ts";
 import { checkProvidersInBackground } from "./provider-check.ts";
-import { pendingRequest } from "./requests.ts";
+import { pendingRequest } from "./request-annotation.ts";
 import {
   releaseFinalizer,
   writeFinalizers,

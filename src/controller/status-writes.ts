@@ -11,7 +11,7 @@ import type { Logger } from "../telemetry/logger.ts";
 import { stableStringify } from "../util/hash.ts";
 import type { ReconcilerDeps } from "./deps.ts";
 import { withoutFinalizer } from "./finalizer.ts";
-import { sendNotification } from "./announce.ts";
+import { sendNotification } from "./announcements.ts";
 
 /** Patches the status when it changed; returns whether it wrote. */
 export async function writeStatus(

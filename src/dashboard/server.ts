@@ -19,7 +19,7 @@ import {
 } from "node:http";
 import type { Canary } from "../api/canary.ts";
 import { requestActions, type RequestAction } from "../analysis/types.ts";
-import { writeRequest } from "../controller/requests.ts";
+import { writeRequest } from "../controller/request-annotation.ts";
 import type { KubeApi } from "../kube/api.ts";
 import type { ObjectStore, StoredObject } from "../kube/store.ts";
 import type { Logger } from "../telemetry/logger.ts";

@@ -1,4 +1,4 @@
-// The siskin.dev/request annotation, read as an observation for the decision core (analysis/requests.ts).
+// The siskin.dev/request annotation, read as an observation for the decision core (analysis/answer-request.ts).
 // A request is new until its id is recorded in status.lastRequest.
 import type { Canary } from "../api/canary.ts";
 import {
