@@ -1,12 +1,13 @@
 // Follows one Canary as the API server changes it: a GET, then a watch from that resourceVersion,
 // watched again when the server ends it. The CLI reacts to each change; it never polls.
+import { flaggerApiVersion } from "../api/identity.ts";
 import type { Canary } from "../api/canary.ts";
 import type { KubeApi } from "../kube/api.ts";
 import type { KubeClient } from "../kube/client/http.ts";
 import { resourceOf, resourcePath } from "../kube/client/resources.ts";
 
 export const canaryRef = (namespace: string, name: string) => ({
-  apiVersion: "flagger.app/v1beta1",
+  apiVersion: flaggerApiVersion,
   kind: "Canary",
   namespace,
   name,
@@ -26,7 +27,7 @@ export async function followCanary(
 ): Promise<boolean> {
   let canary = await api.get<Canary>(canaryRef(namespace, name));
   if (onCanary(canary)) return true;
-  const path = resourcePath(resourceOf("flagger.app/v1beta1", "Canary"), {
+  const path = resourcePath(resourceOf(flaggerApiVersion, "Canary"), {
     namespace,
   });
   let done = false;

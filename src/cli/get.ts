@@ -1,6 +1,7 @@
 // `kubectl siskin get`: Canaries as a table (wide adds provider, target and interval), as kubectl prints
 // them with -o json|yaml|name (one object for one name, a List for several), filtered by -l, and with
 // -w followed by a watch: a row per change until Ctrl-C.
+import { flaggerApiVersion } from "../api/identity.ts";
 import { stringify } from "yaml";
 import type { Canary } from "../api/canary.ts";
 import { resourceOf, resourcePath } from "../kube/client/resources.ts";
@@ -82,7 +83,7 @@ export async function get(
     : (
         await session.api.list<Canary>(
           {
-            apiVersion: "flagger.app/v1beta1",
+            apiVersion: flaggerApiVersion,
             kind: "Canary",
             ...(all ? {} : { namespace: session.namespace }),
           },
@@ -114,7 +115,7 @@ async function watchCanaries(
 ): Promise<number> {
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
-  const path = resourcePath(resourceOf("flagger.app/v1beta1", "Canary"), {
+  const path = resourcePath(resourceOf(flaggerApiVersion, "Canary"), {
     ...(options.allNamespaces ? {} : { namespace: session.namespace }),
   });
   const selector = {

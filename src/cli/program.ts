@@ -1,6 +1,7 @@
 // The commands of kubectl-siskin, their flags and help (commander): per-command flags, unknown flags
 // refused, `--help` on every command. Connection flags (-n, --kubeconfig, --context) are accepted before
 // or after the command, as kubectl's are. Each action sets the exit code through `done`.
+import { flaggerApiVersion } from "../api/identity.ts";
 import { Command, Option } from "commander";
 import type { Canary } from "../api/canary.ts";
 import { requestActions } from "../analysis/types.ts";
@@ -322,7 +323,7 @@ export function cliProgram(done: (code: number) => void): Command {
     .action(async () => {
       await cluster(async (s) => {
         const list = await s.api.list<Canary>({
-          apiVersion: "flagger.app/v1beta1",
+          apiVersion: flaggerApiVersion,
           kind: "Canary",
           namespace: s.namespace,
         });

@@ -2,6 +2,7 @@
 // notification (the Canary's alerts[], or the operator-wide notifier), or post-rollout hooks. Failures
 // are logged and evented, never retried by re-running the reconcile: the step they describe has
 // already been recorded.
+import { canaryReference } from "../api/identity.ts";
 import type { Canary, CanaryWebhook } from "../api/canary.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import { eventReasons } from "../analysis/reasons.ts";
@@ -30,14 +31,6 @@ export interface AnnounceContext {
   log: Logger;
 }
 
-const involvedObject = (canary: Canary) => ({
-  apiVersion: "flagger.app/v1beta1",
-  kind: "Canary",
-  name: canary.metadata.name,
-  namespace: canary.metadata.namespace,
-  ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
-});
-
 const payloadOf = (ctx: AnnounceContext): HookPayload => ({
   name: ctx.canary.metadata.name,
   namespace: ctx.canary.metadata.namespace,
@@ -52,7 +45,7 @@ export async function recordEvent(
 ): Promise<void> {
   const { deps } = ctx;
   await deps.events.record(
-    involvedObject(ctx.canary),
+    canaryReference(ctx.canary),
     action.eventType,
     action.reason,
     action.message,
@@ -96,7 +89,7 @@ export async function runHooksAfterStatus(
     const message = `webhook ${r.name} (${r.type}) failed: ${r.message}`;
     ctx.log.warn({ hook: r.name, result: r.message }, "webhook failed");
     await ctx.deps.events.record(
-      involvedObject(ctx.canary),
+      canaryReference(ctx.canary),
       "Warning",
       eventReasons.webhookFailed,
       message,

@@ -1,6 +1,7 @@
 // The operator's view of the cluster: one reflector per resource, holding whole only what Canaries use
 // (memory follows the canaries, not the cluster), and waking only the Canaries a change concerns
 // (watch, don't poll; an idle fleet costs nothing).
+import { canaryKey, flaggerApiVersion } from "../api/identity.ts";
 import type {
   V1ConfigMap,
   V1Deployment,
@@ -60,8 +61,7 @@ export interface Caches {
   synced(): boolean;
 }
 
-export const canaryKey = (namespace: string, name: string): string =>
-  `${namespace}/${name}`;
+export { canaryKey };
 
 export interface CacheOptions {
   client: KubeClient;
@@ -141,7 +141,7 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
 
   const canaries = new Reflector<Canary & StoredObject>({
     ...base,
-    path: path("flagger.app/v1beta1", "Canary"),
+    path: path(flaggerApiVersion, "Canary"),
     transform: slimCanary,
   });
   canaries.on(({ verb, object }) => {
@@ -188,12 +188,12 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
   });
   const metricTemplates = new Reflector<FlaggerObject>({
     ...base,
-    path: path("flagger.app/v1beta1", "MetricTemplate"),
+    path: path(flaggerApiVersion, "MetricTemplate"),
   });
   // AlertProviders are read when a notification is sent; no reconcile depends on them.
   const alertProviders = new Reflector<FlaggerObject>({
     ...base,
-    path: path("flagger.app/v1beta1", "AlertProvider"),
+    path: path(flaggerApiVersion, "AlertProvider"),
   });
   for (const [kind, reflector, why] of [
     ["deployment", any(deployments), "deployment"],

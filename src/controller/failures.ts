@@ -3,6 +3,7 @@
 // `threshold` failures in a row, a Warning Event (ReconcileFailed) and a ReconcileFailed condition on
 // the Canary, both with the error. The next reconcile that gets through clears the condition (the
 // reconciler filters it out of its status write).
+import { canaryReference } from "../api/identity.ts";
 import type { Canary, CanaryStatus } from "../api/canary.ts";
 import { eventReasons, reconcileFailedCondition } from "../analysis/reasons.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -48,13 +49,7 @@ export class ReconcileFailures {
       ? `reconcile failed ${count} times in a row: ${errorMessage(error)}; retrying with backoff`
       : `reconcile failed: ${errorMessage(error)}; tried again when the Canary or its objects change`;
     await this.deps.events.record(
-      {
-        apiVersion: "flagger.app/v1beta1",
-        kind: "Canary",
-        name: canary.metadata.name,
-        namespace: canary.metadata.namespace,
-        ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
-      },
+      canaryReference(canary),
       "Warning",
       eventReasons.reconcileFailed,
       message,

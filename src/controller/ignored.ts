@@ -1,6 +1,7 @@
 // The FieldsIgnored condition: Flagger fields set on a Canary that none of its routers reads (the table
 // is src/api/ignored-fields.ts). It rides on the reconcile's one status write; the Warning Event goes out
 // once per generation, when the condition is first written for it.
+import { canaryReference } from "../api/identity.ts";
 import type { Canary, CanaryStatus } from "../api/canary.ts";
 import { ignoredFields, ignoredMessage } from "../api/ignored-fields.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
@@ -67,13 +68,7 @@ export async function announceIgnoredFields(
   )
     return;
   await deps.events.record(
-    {
-      apiVersion: "flagger.app/v1beta1",
-      kind: "Canary",
-      name: canary.metadata.name,
-      namespace: canary.metadata.namespace,
-      ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
-    },
+    canaryReference(canary),
     "Warning",
     eventReasons.fieldsIgnored,
     now.message ?? "",

@@ -1,5 +1,6 @@
 // When a Canary initializes, each MetricTemplate provider it uses is asked whether it answers, and the
 // answer becomes an event. It runs beside the reconcile and never delays or fails it.
+import { canaryReference } from "../api/identity.ts";
 import type { Canary } from "../api/canary.ts";
 import { withoutUserinfo } from "../util/urls.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
@@ -17,13 +18,7 @@ export function checkProvidersInBackground(
   spec: ResolvedSpec,
   deps: ProviderCheckDeps,
 ): void {
-  const involved = {
-    apiVersion: "flagger.app/v1beta1",
-    kind: "Canary",
-    name: canary.metadata.name,
-    namespace: canary.metadata.namespace,
-    ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
-  };
+  const involved = canaryReference(canary);
   const seen = new Set<string>();
   for (const metric of spec.metrics) {
     const ref = metric.templateRef;

@@ -1,5 +1,6 @@
 // The siskin.dev/request annotation, read as an observation for the decision core (analysis/answer-request.ts).
 // A request is new until its id is recorded in status.lastRequest.
+import { flaggerApiVersion } from "../api/identity.ts";
 import type { Canary } from "../api/canary.ts";
 import {
   requestActions,
@@ -29,7 +30,7 @@ export async function writeRequest(
     ...(request.reason ? { reason: request.reason } : {}),
   });
   await api.patch(
-    { apiVersion: "flagger.app/v1beta1", kind: "Canary", ...canary },
+    { apiVersion: flaggerApiVersion, kind: "Canary", ...canary },
     { metadata: { annotations: { [requestAnnotation]: text } } },
     "merge",
     { fieldManager },

@@ -1,5 +1,6 @@
 // Writes to the Canary itself: the one status patch of a reconcile, the InvalidSpec status of a spec
 // that cannot run, and the finalizer (added for revertOnDeletion, released when the revert is done).
+import { canaryReference } from "../api/identity.ts";
 import type { Canary, CanaryStatus } from "../api/canary.ts";
 import type { Issue } from "../api/resolve.ts";
 import {
@@ -69,13 +70,7 @@ export async function writeInvalid(
     },
   );
   await deps.events.record(
-    {
-      apiVersion: "flagger.app/v1beta1",
-      kind: "Canary",
-      name: canary.metadata.name,
-      namespace: canary.metadata.namespace,
-      ...(canary.metadata.uid ? { uid: canary.metadata.uid } : {}),
-    },
+    canaryReference(canary),
     "Warning",
     eventReasons.invalidSpec,
     message,

@@ -1,6 +1,7 @@
 // Writes through one narrow port: server-side apply for objects Siskin owns, merge patches for the few
 // fields it changes on user objects, and one merge patch of a Canary's /status per reconcile. Every
 // answer goes back to the caches (onWritten), so the next comparison needs no read.
+import { flaggerApiVersion } from "../api/identity.ts";
 import type { KubeApi, KubeObject } from "./api.ts";
 import { statusCodeOf } from "./client/errors.ts";
 
@@ -28,7 +29,7 @@ export interface ObjectWriter {
 }
 
 const canaryRef = (namespace: string, name: string) => ({
-  apiVersion: "flagger.app/v1beta1",
+  apiVersion: flaggerApiVersion,
   kind: "Canary",
   namespace,
   name,

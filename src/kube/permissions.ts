@@ -29,7 +29,7 @@ export const permissions: Permission[] = [
     resources: ["canaries"],
     verbs: ["get", "list", "watch", "patch"],
     usedBy: [
-      cached('"flagger.app/v1beta1", "Canary"'),
+      cached('flaggerApiVersion, "Canary"'),
       "src/kube/objects.ts: setCanaryFinalizers: async", // finalizers (merge patch)
     ],
   },
@@ -44,8 +44,8 @@ export const permissions: Permission[] = [
     resources: ["metrictemplates", "alertproviders"],
     verbs: ["get", "list", "watch"],
     usedBy: [
-      cached('"flagger.app/v1beta1", "MetricTemplate"'),
-      cached('"flagger.app/v1beta1", "AlertProvider"'),
+      cached('flaggerApiVersion, "MetricTemplate"'),
+      cached('flaggerApiVersion, "AlertProvider"'),
     ],
   },
   {

@@ -1,4 +1,5 @@
 // Names and labels of the objects Siskin generates for a Canary.
+import { flaggerApiVersion } from "../api/identity.ts";
 import type { V1Deployment } from "@kubernetes/client-node";
 import type { Canary } from "../api/canary.ts";
 import { SiskinError } from "../util/errors.ts";
@@ -35,7 +36,7 @@ export function ownedBy(canary: Canary): {
 }[] {
   return [
     {
-      apiVersion: "flagger.app/v1beta1",
+      apiVersion: flaggerApiVersion,
       kind: "Canary",
       name: canary.metadata.name,
       uid: canary.metadata.uid ?? "",
