@@ -7,7 +7,6 @@
 import type { CheckResult } from "../api/canary.ts";
 import type { HookResult } from "../analysis/types.ts";
 import type { Clock } from "../util/clock.ts";
-import { errorMessage } from "../util/errors.ts";
 
 export interface StepResults {
   hooks: HookResult[];
@@ -83,4 +82,3 @@ export class StepObservations {
   }
 }
 
-export const describeFailure = (error: unknown): string => errorMessage(error);

@@ -1,7 +1,6 @@
 /** Error codes, so callers (and the work queue) act on a code, not on message text. */
 export type ErrorCode =
   | "INVALID_SPEC"
-  | "TARGET_NOT_FOUND"
   | "KUBE_CONFLICT"
   | "NOT_FOUND"
   | "KUBE_API"
