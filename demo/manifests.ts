@@ -28,6 +28,8 @@ export interface Timing {
   interval: string;
   /** Each metric's query window (the example says 1m and 30s). */
   metricInterval: string;
+  /** analysis.bake.duration: the promoted primary judged this long after each promotion (none: no bake). */
+  bake?: string;
 }
 
 const replacements = (a: Addresses, mode: GatewayMode): [string, string][] => [
@@ -64,6 +66,7 @@ type CanaryObject = KubernetesObject & {
     routers?: string[];
     analysis?: {
       interval?: string;
+      bake?: { duration: string };
       metrics?: Record<string, unknown>[];
       webhooks?: { name: string; metadata?: Record<string, string> }[];
     };
@@ -88,14 +91,14 @@ function driveBoth(canary: CanaryObject, a: Addresses): void {
 }
 
 /**
- * The demo judges the canary against the primary (compareTo: primary) instead of the example's absolute
- * thresholds, so a release is rolled back for being worse than what runs, not for a bad day for all:
+ * The demo judges the canary against the primary (compareTo: primary), so a release is rolled back for
+ * being worse than what runs, not for a bad day for all (the success rate keeps the example's floor too):
  * at most 1 point of success rate below the primary, and at most 3x its P99 latency (every version
  * answers in 30 ms, so both sides' P99 lands in the same histogram bucket; 3x leaves room for jitter).
  */
 const comparedWithPrimary: Record<string, Record<string, unknown>> = {
+  // The example's own floor (>= 99 %) stays too: what the bake judges the promoted primary by.
   "request-success-rate": {
-    thresholdRange: undefined,
     compareTo: "primary",
     maxDegradation: 1,
   },
@@ -125,6 +128,7 @@ export function loadExamples(
         object.kind === "Canary" ? object.spec?.analysis : undefined;
       if (analysis) {
         analysis.interval = t.interval;
+        if (t.bake) analysis.bake = { duration: t.bake };
         analysis.metrics = (analysis.metrics ?? []).map((m) => ({
           ...m,
           interval: t.metricInterval,

@@ -41,7 +41,10 @@ const { values: args } = parseArgs({
     "state-file": { type: "string" },
     interval: { type: "string", default: "5s" },
     gateway: { type: "string", default: "gloo" },
+    // --no-bake: only the first two releases (no analysis.bake, no third release).
+    bake: { type: "boolean", default: true },
   },
+  allowNegative: true,
 });
 const modes = ["gloo", "gatewayapi", "both"] as const;
 if (!(modes as readonly string[]).includes(args.gateway)) {
@@ -98,13 +101,15 @@ async function main(): Promise<number> {
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
 
-  // Every version answers in 30 ms; 6.0.2 fails 40 % of requests and answers in 700 ms.
+  // Every version answers in 30 ms; 6.0.2 fails 40 % of requests and answers in 700 ms; 6.0.3 fails
+  // 30 % once it serves 90 % of the requests or more.
   const steady = { errorRate: 0, latencyMs: 30 };
   const workloads = new WorkloadSimulator(kc, namespace, {
     "6.0.0": steady,
     "6.0.1": steady,
     "6.0.2": { errorRate: 0.4, latencyMs: 700 }, // the faulty release
-    "6.0.3": steady,
+    // Passes its analysis (it never takes more than half the traffic there), degrades once it takes all.
+    "6.0.3": { ...steady, atFullTraffic: { share: 0.9, errorRate: 0.3 } },
   });
   await workloads.start();
   cleanups.push(() => workloads.stop());
@@ -192,6 +197,7 @@ async function main(): Promise<number> {
   cleanups.push(async () => clearInterval(printSlack));
 
   const metricInterval = "10s";
+  const bakeDuration = "2m";
   const objects = loadExamples(
     repoRoot,
     {
@@ -200,7 +206,11 @@ async function main(): Promise<number> {
       ...(gloo ? { gateway: gloo.url } : {}),
       ...(kgateway ? { gatewayApi: kgateway.url } : {}),
     },
-    { interval: args.interval, metricInterval },
+    {
+      interval: args.interval,
+      metricInterval,
+      ...(args.bake ? { bake: bakeDuration } : {}),
+    },
     mode,
   );
   const apply = KubernetesObjectApi.makeApiClient(kc);
@@ -297,29 +307,83 @@ async function main(): Promise<number> {
     if (result.phase === "Failed") say(`  reason: ${result.message}`);
     return result;
   };
+  /**
+   * 6.0.3 passed its analysis and was promoted; the bake judges it now that it takes all the traffic.
+   * Waits for the revert and for the primary back on 6.0.1, and prints the timeline.
+   */
+  const bakeRevert = async (promoted: Awaited<ReturnType<typeof release>>) => {
+    const t0 = Date.now() - promoted.seconds * 1000;
+    const at = () => `+${((Date.now() - t0) / 1000).toFixed(0)}s`;
+    say(
+      `  ${at()} 6.0.3 promoted; analysis.bake judges the primary every ${args.interval} for ${bakeDuration}`,
+    );
+    await waitFor(
+      "the bake to revert 6.0.3",
+      () => observer.phase === "Failed",
+      150_000,
+    );
+    const status = (await readCanary()).status ?? {};
+    const run = status.history?.runs.at(-1);
+    const bakeSteps =
+      run?.bakeFrom !== undefined ? run.t.length - run.bakeFrom : 0;
+    const rate = run?.metrics.find((m) => m.name === "request-success-rate");
+    const values = (rate?.v ?? []).slice(run?.bakeFrom ?? 0);
+    say(
+      `  ${at()} reverted after ${bakeSteps} bake checks of the primary (success rate ${values.map((v) => (v === null ? "-" : `${v}%`)).join(", ")}): ${status.reverted?.reason ?? ""}`,
+    );
+    await waitFor(
+      "the primary back at 6.0.1",
+      () =>
+        workloads.versionOfService("podinfo-primary", namespace) === "6.0.1",
+      60_000,
+    );
+    say(
+      `  ${at()} podinfo-primary runs 6.0.1 again; podinfo (the target) still says 6.0.3: revert the commit`,
+    );
+    const result = {
+      version: "6.0.3",
+      phase: status.reverted ? "Reverted" : (status.phase ?? ""),
+      seconds: (Date.now() - t0) / 1000,
+      message: status.message ?? "",
+      failedChecks: status.failedChecks ?? 0,
+    };
+    say(
+      `6.0.3: promoted, then ${result.phase} after ${result.seconds.toFixed(0)}s`,
+    );
+    return result;
+  };
   const first = await release("6.0.1", "Succeeded");
   const second = await release("6.0.2", "Failed");
-  observer.stop();
-  // Both runs as recorded in status.history, for kubectl siskin replay.
+  // The runs as recorded in status.history (the last two are kept), for kubectl siskin replay.
   const recordedRuns = mkdtempSync(join(tmpdir(), "siskin-demo-runs-"));
-  const canary = await readCanary();
-  for (const [version, which] of [
+  const exportTo = async (
+    runs: (readonly [string, "previous" | "current"])[],
+  ) => {
+    const canary = await readCanary();
+    for (const [version, which] of runs)
+      writeFileSync(
+        join(recordedRuns, `${version}.json`),
+        JSON.stringify(exportRun(canary, which), null, 2),
+      );
+  };
+  await exportTo([
     ["6.0.1", "previous"],
     ["6.0.2", "current"],
-  ] as const)
-    writeFileSync(
-      join(recordedRuns, `${version}.json`),
-      JSON.stringify(exportRun(canary, which), null, 2),
-    );
+  ]);
+  const third = args.bake
+    ? await bakeRevert(await release("6.0.3", "Succeeded"))
+    : undefined;
+  if (third) await exportTo([["6.0.3", "current"]]);
+  observer.stop();
   say(
-    `\nrecorded runs (kubectl siskin export): ${recordedRuns}/6.0.1.json, 6.0.2.json; replay one with\n  kubectl siskin replay ${recordedRuns}/6.0.2.json --set analysis.metrics[1].maxDegradation=100`,
+    `\nrecorded runs (kubectl siskin export): ${recordedRuns}/6.0.1.json, 6.0.2.json${third ? ", 6.0.3.json" : ""}; replay one with\n  kubectl siskin replay ${recordedRuns}/6.0.2.json --set analysis.metrics[1].maxDegradation=100${third ? `\n  kubectl siskin replay ${recordedRuns}/6.0.3.json --set analysis.threshold=10` : ""}`,
   );
   // Stop the generated traffic, then let Prometheus scrape the last counts, so both can be compared.
   await loadtester.stop();
   await new Promise((r) => setTimeout(r, 2500));
 
   const report: DemoReport = await summarize({
-    releases: [first, second],
+    releases: [first, second, ...(third ? [third] : [])],
     observer,
     gateway,
     prometheus: prometheus.url,
@@ -330,9 +394,13 @@ async function main(): Promise<number> {
   report.recordedRuns = {
     "6.0.1": join(recordedRuns, "6.0.1.json"),
     "6.0.2": join(recordedRuns, "6.0.2.json"),
+    ...(third ? { "6.0.3": join(recordedRuns, "6.0.3.json") } : {}),
   };
   if (args.report) writeFileSync(args.report, JSON.stringify(report, null, 2));
-  const ok = first.phase === "Succeeded" && second.phase === "Failed";
+  const ok =
+    first.phase === "Succeeded" &&
+    second.phase === "Failed" &&
+    (!args.bake || third?.phase === "Reverted");
 
   if (args.keep) {
     await loadtester.start(); // same address, for the Canary's webhooks

@@ -3,12 +3,18 @@
 // comes from the demo's configuration, so a release can be made faulty on purpose.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TrafficShare } from "./traffic-share.ts";
 
 export interface Behaviour {
   /** Fraction of requests to `/` answered 500, spread evenly (0.25 = every fourth). */
   errorRate: number;
   /** Added to every request to `/`. */
   latencyMs: number;
+  /**
+   * A release that degrades only once it takes (nearly) all the traffic: while its share of the
+   * requests over the last seconds is at least `share`, it fails at `errorRate` instead.
+   */
+  atFullTraffic?: { share: number; errorRate: number };
 }
 
 export const healthy: Behaviour = { errorRate: 0, latencyMs: 0 };
@@ -28,6 +34,7 @@ const json = (res: http.ServerResponse, status: number, body: unknown) => {
 export async function startPodinfo(
   version: string,
   behaviour: Behaviour,
+  traffic?: TrafficShare,
 ): Promise<VersionServer> {
   let count = 0;
   const state = { served: 0 };
@@ -56,10 +63,14 @@ export async function startPodinfo(
         );
       }
       // Evenly spread errors: request n fails when floor((n+1) * rate) > floor(n * rate).
+      traffic?.served(version);
+      const full = behaviour.atFullTraffic;
+      const rate =
+        full && traffic && traffic.share(version) >= full.share
+          ? full.errorRate
+          : behaviour.errorRate;
       const n = count++;
-      const fails =
-        Math.floor((n + 1) * behaviour.errorRate) >
-        Math.floor(n * behaviour.errorRate);
+      const fails = Math.floor((n + 1) * rate) > Math.floor(n * rate);
       setTimeout(() => {
         if (fails)
           return json(res, 500, {

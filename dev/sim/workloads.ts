@@ -11,6 +11,7 @@ import type {
 import type { Reflector, StoredObject } from "../../src/kube/reflector.ts";
 import { informer } from "./informers.ts";
 import { forward } from "./proxy.ts";
+import { TrafficShare } from "./traffic-share.ts";
 import {
   healthy,
   startPodinfo,
@@ -29,6 +30,8 @@ export class WorkloadSimulator {
   private readonly servers = new Map<string, Promise<VersionServer>>();
   private readonly behaviours: Record<string, Behaviour>;
   private readonly listeners: http.Server[] = [];
+  /** Each version's share of all requests to `/`, for behaviours that depend on it. */
+  readonly traffic = new TrafficShare();
 
   constructor(
     kc: KubeConfig,
@@ -97,7 +100,11 @@ export class WorkloadSimulator {
   server(version: string): Promise<VersionServer> {
     let server = this.servers.get(version);
     if (!server) {
-      server = startPodinfo(version, this.behaviours[version] ?? healthy);
+      server = startPodinfo(
+        version,
+        this.behaviours[version] ?? healthy,
+        this.traffic,
+      );
       this.servers.set(version, server);
     }
     return server;

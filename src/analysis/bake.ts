@@ -146,7 +146,11 @@ export function bakeStep(input: DecideInput): Decision {
       events,
     );
   return {
-    status: { ...stepped, bake: { ...bake, failedChecks: failures } },
+    status: {
+      ...stepped,
+      bake: { ...bake, failedChecks: failures },
+      message: `Bake of ${ref(input)}: ${failures} of ${spec.threshold} failed checks of the primary: ${reason}`,
+    },
     actions: [...keep, ...events],
     requeueAfterMs: Math.min(untilEnd, spec.intervalMs),
   };

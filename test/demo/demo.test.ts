@@ -58,7 +58,7 @@ function replayCli(...args: string[]): Promise<{ code: number; out: string }> {
 }
 
 describe("npm run demo", () => {
-  it("promotes 6.0.1 and rolls back 6.0.2, with the traffic and the numbers to show for it", async () => {
+  it("promotes 6.0.1, rolls back 6.0.2, reverts 6.0.3 in its bake, with the traffic and the numbers to show for it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "siskin-demo-test-"));
     const reportPath = join(dir, "report.json");
     const { code, output } = await runDemo(["--report", reportPath]);
@@ -67,15 +67,16 @@ describe("npm run demo", () => {
     expect(report.releases.map((r) => [r.version, r.phase])).toEqual([
       ["6.0.1", "Succeeded"],
       ["6.0.2", "Failed"],
+      ["6.0.3", "Reverted"],
     ]);
-    expect(report.seconds).toBeLessThan(300);
+    expect(report.seconds).toBeLessThan(420);
     // The dashboard runs beside the demo, on loopback.
     expect(output).toMatch(/dashboard http:\/\/127\.0\.0\.1:\d+ /);
     // Too little canary traffic in the first windows holds the step instead of failing it.
     expect(report.releases[0]?.failedChecks).toBe(0);
     // The demo's Canary compares with the primary: 6.0.2 is rolled back for being worse than 6.0.1.
     expect(report.releases[1]?.message).toMatch(
-      /^Rolling back podinfo\.apps: Canary analysis failed \d+ times \(threshold 5\): metric request-\S+ [\d.]+ outside threshold (>= primary - 1|<= 3x primary) \(canary [\d.]+ vs primary [\d.]+: /,
+      /^Rolling back podinfo\.apps: Canary analysis failed \d+ times \(threshold 5\): metric request-\S+ [\d.]+ outside threshold (>= primary - 1, >= 99|<= 3x primary) \(canary [\d.]+ vs primary [\d.]+: /,
     );
     expect(report.releases[1]?.message).not.toMatch(/no traffic/);
 
@@ -97,6 +98,9 @@ describe("npm run demo", () => {
       "analysis.metrics[0].maxDegradation=100",
       "--set",
       "analysis.metrics[1].maxDegradation=100",
+      // The success rate keeps the example's own floor too (what the bake judges by).
+      "--set",
+      "analysis.metrics[0].thresholdRange.min=0",
     );
     expect(looser.out).toMatch(/<- diverges: the recording failed/);
     expect(looser.out).toMatch(
@@ -168,9 +172,30 @@ describe("npm run demo", () => {
       expect.arrayContaining([
         expect.stringContaining("Promotion completed"),
         expect.stringContaining("Rolling back podinfo.apps"),
+        expect.stringContaining(
+          "Reverted podinfo.apps to the previous release",
+        ),
       ]),
     );
     expect(output).toContain("6.0.2: Failed");
+
+    // 6.0.3 passed its analysis (every step, up to 50 %), was promoted, failed its bake once it took
+    // all the traffic, and the primary went back to 6.0.1; the replay of its run decides the same.
+    expect(report.weights["6.0.3"]).toEqual([
+      0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 0,
+    ]);
+    expect(report.releases[2]?.message).toMatch(
+      /^Reverted podinfo\.apps to the previous release .*failed 5 checks during the bake \(threshold 5\): metric request-success-rate [\d.]+ outside threshold >= 99/,
+    );
+    expect(output).toMatch(
+      /reverted after \d+ bake checks of the primary \(success rate [^)]*\): the promoted release failed 5 checks during the bake/,
+    );
+    expect(output).toContain("podinfo-primary runs 6.0.1 again");
+    const reverted = await replayCli(runs["6.0.3"] ?? "");
+    expect(reverted.out).toMatch(
+      /outcome: reverted \(recorded: reverted\); every recorded step decided the same/,
+    );
+    expect(reverted.code).toBe(1);
   });
 
   it.each([
@@ -187,9 +212,14 @@ describe("npm run demo", () => {
     async (mode, canaryClusters) => {
       const dir = mkdtempSync(join(tmpdir(), "siskin-demo-test-"));
       const reportPath = join(dir, "report.json");
+      // The third release (the bake) is the first test's; these show the gateways, at a shorter interval
+      // (the suite's time: the steps' checks still see 10 s windows of traffic).
       const { code, output } = await runDemo([
         "--gateway",
         mode,
+        "--no-bake",
+        "--interval",
+        "3s",
         "--report",
         reportPath,
       ]);
