@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Composition root: flags -> logger, Kubernetes client (one pooled, rate-limited connection), registries
 // -> caches, work queue, step observations, announcer, HTTP server, leader election.
+import "./relaunch.ts"; // first: runs with the operator's V8 flags and malloc setting, however started
 import { parseOperatorFlags } from "./config/flags.ts";
 import { Announcer } from "./controller/announcement-queue.ts";
 import { ensureWith } from "./controller/actions.ts";
@@ -47,6 +48,10 @@ import { errorMessage, isRetriable, SiskinError } from "./util/errors.ts";
 const outboundPerProvider = 64;
 
 async function main(): Promise<void> {
+  // Every timer of the operator is unref'd, and until the HTTP server listens nothing else holds the
+  // event loop: without this, an API server that does not answer at start (discovery retrying with
+  // backoff) ended the process quietly with exit code 0.
+  const startingUp = setInterval(() => {}, 60_000);
   const parsed = parseOperatorFlags(process.argv.slice(2), routerNames);
   if (!parsed.ok) {
     process.stderr.write(
@@ -312,6 +317,7 @@ async function main(): Promise<void> {
     synced: () => caches.synced(),
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  clearInterval(startingUp);
   const address = server.address();
   logger.info(
     {
