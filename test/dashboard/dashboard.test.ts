@@ -116,6 +116,8 @@ beforeAll(async () => {
     stepWeight: 5,
     maxWeight: 90,
     threshold: 5,
+    // A window after the promotion in which Undo works.
+    bake: { duration: "5m" },
   });
   // The fixture's request-duration, judged against the primary: its chart draws the primary's value too.
   canary.spec.analysis.metrics = canary.spec.analysis.metrics?.map((m) =>
@@ -220,6 +222,25 @@ describe("dashboard", () => {
     expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.1"));
     expect(await page.$eval("#request-result", (el) => el.textContent)).toMatch(
       /promote: done/,
+    );
+
+    // Undo, within the bake's window: the primary goes back to the release before, recorded as asked
+    // from the dashboard.
+    await page.click('button[data-action="undo"]');
+    await page.waitForFunction(
+      () => document.querySelector("#phase")?.textContent === "Failed",
+      { timeout: 30_000 },
+    );
+    expect((await s.api.status()).reverted?.by).toBe(
+      `system:serviceaccount:${s.ns}:editor (dashboard)`,
+    );
+    expect(await s.api.image("podinfo-primary")).toBe(podinfoImage("6.0.0"));
+    await page.waitForFunction(
+      () =>
+        /undo: done/.test(
+          document.querySelector("#request-result")?.textContent ?? "",
+        ),
+      { timeout: 10_000 },
     );
     await page.browserContext().close();
   });
