@@ -81,4 +81,3 @@ export class StepObservations {
     return this.entries.size;
   }
 }
-
