@@ -8,9 +8,12 @@ import { resourceOf, resourcePath } from "../kube/client/resources.ts";
 import type { Session } from "./commands.ts";
 import { canaryRef } from "./follow.ts";
 import { canaryTable } from "./render.ts";
+import { renderJsonPath } from "./jsonpath.ts";
 
 export const outputFormats = ["json", "yaml", "name", "wide"] as const;
-export type OutputFormat = (typeof outputFormats)[number];
+/** A named format, or kubectl's jsonpath=TEMPLATE. */
+export type OutputFormat =
+  (typeof outputFormats)[number] | { jsonpath: string };
 
 export interface GetOptions {
   allNamespaces: boolean;
@@ -25,8 +28,15 @@ export function parseOutput(
   if (value === undefined || value === "") return undefined;
   if ((outputFormats as readonly string[]).includes(value))
     return value as OutputFormat;
+  const jsonpath = /^jsonpath=(.*)$/s.exec(value);
+  if (jsonpath) {
+    const template = jsonpath[1]!.replace(/^'(.*)'$/s, "$1");
+    // Checked here, before any request: a bad template is a usage error (exit 3).
+    renderJsonPath(template, {});
+    return { jsonpath: template };
+  }
   throw new Error(
-    `-o ${value}: use one of ${outputFormats.join(", ")} (jsonpath is not supported: pipe -o json to jq)`,
+    `-o ${value}: use one of ${outputFormats.join(", ")} or jsonpath=TEMPLATE`,
   );
 }
 
@@ -51,6 +61,8 @@ export function formatCanaries(
     header?: boolean;
   },
 ): string {
+  if (typeof format === "object")
+    return renderJsonPath(format.jsonpath, asDocument(canaries, options.one));
   switch (format) {
     case "json":
       return JSON.stringify(asDocument(canaries, options.one), null, 2);

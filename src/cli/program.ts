@@ -96,7 +96,7 @@ export function cliProgram(done: (code: number) => void): Command {
       .option("-A, --all-namespaces", "every namespace", false)
       .option(
         "-o, --output <format>",
-        "json, yaml, name or wide (one object for a name, a List otherwise)",
+        "json, yaml, name, wide or jsonpath=TEMPLATE (one object for a name, a List otherwise)",
       )
       .option("-l, --selector <selector>", "label selector, as kubectl's")
       .option(

@@ -69,9 +69,31 @@ describe("kubectl siskin get", () => {
     expect(wide).toMatch(
       /^podinfo\s+Initialized\s+0\s+\S+\s+\S+\s+Deployment\/podinfo\s+2s/m,
     );
-    const refused = await kubectlSiskin(s.ns, "get", "-o", "jsonpath={.items}");
+    // kubectl's jsonpath templates: one object for a name, the List otherwise; range/end and filters.
+    const phase = await kubectlSiskin(
+      s.ns,
+      "get",
+      "podinfo",
+      "-o",
+      "jsonpath={.metadata.name}={.status.phase}",
+    );
+    expect(phase).toMatchObject({ code: 0 });
+    expect(phase.out.trim()).toBe("podinfo=Initialized");
+    const rows = await kubectlSiskin(
+      s.ns,
+      "get",
+      "-o",
+      'jsonpath={range .items[?(@.metadata.name=="podinfo")]}{.metadata.name} {.spec.targetRef.name}{"\n"}{end}',
+    );
+    expect(rows.out).toBe("podinfo podinfo\n");
+    const refused = await kubectlSiskin(
+      s.ns,
+      "get",
+      "-o",
+      "jsonpath={.items[0,1]}",
+    );
     expect(refused.code).toBe(3);
-    expect(refused.out).toMatch(/jsonpath is not supported/);
+    expect(refused.out).toMatch(/cannot read "\[0,1\]"/);
   });
 
   it("-w prints a row for each change of the Canary", async () => {
