@@ -62,7 +62,11 @@ export function formatCanaries(
   },
 ): string {
   if (typeof format === "object")
-    return renderJsonPath(format.jsonpath, asDocument(canaries, options.one));
+    // Printed as a line: a template that ends its own last line gets no second line end.
+    return renderJsonPath(
+      format.jsonpath,
+      asDocument(canaries, options.one),
+    ).replace(/\n$/, "");
   switch (format) {
     case "json":
       return JSON.stringify(asDocument(canaries, options.one), null, 2);

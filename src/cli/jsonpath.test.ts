@@ -55,6 +55,8 @@ describe("-o jsonpath", () => {
       "127.0.0.1\t127.0.0.1\n127.0.0.2\t127.0.0.3\n",
     ],
     ["{.missing}", ""],
+    // A newline typed into the template (not \n) is taken as it is.
+    ['{.kind}{"\n"}', "List\n"],
   ])("%s", (template, expected) => {
     expect(renderJsonPath(template, input)).toBe(expected);
   });

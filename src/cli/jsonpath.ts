@@ -75,7 +75,10 @@ function closingBrace(template: string, open: number): number {
 
 function literal(text: string): string {
   try {
-    return JSON.parse(text) as string;
+    // A newline or tab typed into the template itself is taken as it is.
+    return JSON.parse(
+      text.replace(/\n/g, "\\n").replace(/\t/g, "\\t"),
+    ) as string;
   } catch {
     throw new JsonPathError(`${text} is not a quoted string`);
   }

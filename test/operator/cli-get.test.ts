@@ -83,7 +83,7 @@ describe("kubectl siskin get", () => {
       s.ns,
       "get",
       "-o",
-      'jsonpath={range .items[?(@.metadata.name=="podinfo")]}{.metadata.name} {.spec.targetRef.name}{"\n"}{end}',
+      'jsonpath={range .items[?(@.metadata.name=="podinfo")]}{.metadata.name} {.spec.targetRef.name}{"\\n"}{end}',
     );
     expect(rows.out).toBe("podinfo podinfo\n");
     const refused = await kubectlSiskin(
