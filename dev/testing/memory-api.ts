@@ -6,6 +6,7 @@ import type { KubeClient, WatchEvent } from "../../src/kube/client/http.ts";
 import { statusError } from "../../src/kube/client/errors.ts";
 import type { ObjectWriter } from "../../src/kube/objects.ts";
 import { resourceOf, resourcePath } from "../../src/kube/client/resources.ts";
+import { flaggerApiVersion } from "../../src/api/identity.ts";
 
 type Obj = Record<string, unknown> & {
   apiVersion?: string;
@@ -114,67 +115,43 @@ export class MemoryApi {
 
   /** The operator's writes, applied here (and recorded). */
   writer(): ObjectWriter {
-    const record = (w: Write) => this.writes.push(w);
-    const nameOf = (o: Obj) => o.metadata?.name ?? "";
+    /** Records a write of `o` and returns what is stored under its name now. */
+    const written = (verb: Write["verb"], o: Obj, body: unknown = o) => {
+      const name = o.metadata?.name ?? "";
+      this.writes.push({ verb, kind: o.kind ?? "", name, body });
+      return this.get(
+        o.apiVersion ?? "",
+        o.kind ?? "",
+        o.metadata?.namespace ?? "",
+        name,
+      );
+    };
+    const canary = (namespace: string, name: string): Obj => ({
+      apiVersion: flaggerApiVersion,
+      kind: "Canary",
+      metadata: { namespace, name },
+    });
     return {
       apply: async <T>(object: T) => {
-        const o = object as Obj;
-        record({
-          verb: "apply",
-          kind: o.kind ?? "",
-          name: nameOf(o),
-          body: o,
-        });
-        const before = this.get(
-          o.apiVersion ?? "",
-          o.kind ?? "",
-          o.metadata?.namespace ?? "",
-          nameOf(o),
-        );
-        return this.put({ ...before, ...o }) as T;
+        const before = written("apply", object as Obj);
+        return this.put({ ...before, ...(object as Obj) }) as T;
       },
       mergePatch: async (object) => {
-        const o = object as Obj;
-        record({
-          verb: "mergePatch",
-          kind: o.kind ?? "",
-          name: nameOf(o),
-          body: o,
-        });
-        const before = this.get(
-          o.apiVersion ?? "",
-          o.kind ?? "",
-          o.metadata?.namespace ?? "",
-          nameOf(o),
-        );
-        if (before) this.put(merge(before, o) as Obj);
+        const before = written("mergePatch", object as Obj);
+        if (before) this.put(merge(before, object) as Obj);
       },
       delete: async (object) => {
-        const o = object as Obj;
-        record({
-          verb: "delete",
-          kind: o.kind ?? "",
-          name: nameOf(o),
-          body: o,
-        });
+        written("delete", object as Obj);
       },
       patchCanaryStatus: async (namespace, name, status) => {
-        record({ verb: "status", kind: "Canary", name, body: status });
-        const before = this.get(
-          "flagger.app/v1beta1",
-          "Canary",
-          namespace,
-          name,
-        );
+        const before = written("status", canary(namespace, name), status);
         if (before) this.put(merge(before, { status }) as Obj);
       },
       setCanaryFinalizers: async (namespace, name, _version, finalizers) => {
-        record({ verb: "finalizers", kind: "Canary", name, body: finalizers });
-        const before = this.get(
-          "flagger.app/v1beta1",
-          "Canary",
-          namespace,
-          name,
+        const before = written(
+          "finalizers",
+          canary(namespace, name),
+          finalizers,
         );
         if (before)
           this.put(merge(before, { metadata: { finalizers } }) as Obj);

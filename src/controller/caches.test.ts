@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../dev/testing/fake-clock.ts";
 import { MemoryApi } from "../../dev/testing/memory-api.ts";
+import { settle } from "../../dev/testing/settle.ts";
 import {
   podinfoCanary,
   podinfoDeployment,
@@ -13,9 +14,6 @@ import { createCaches, type Caches } from "./caches.ts";
 import { observe } from "./observe.ts";
 
 const logger = pino({ level: "silent" });
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
 let caches: Caches | undefined;
 afterEach(async () => {
   await caches?.stop();

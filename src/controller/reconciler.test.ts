@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../dev/testing/fake-clock.ts";
 import { MemoryApi } from "../../dev/testing/memory-api.ts";
+import { settle } from "../../dev/testing/settle.ts";
 import {
   podinfoCanary,
   podinfoDeployment,
@@ -25,9 +26,6 @@ import { StepObservations } from "./step-observations.ts";
 import { StepTimes } from "./step-times.ts";
 
 const logger = pino({ level: "silent" });
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
 let caches: Caches | undefined;
 afterEach(async () => {
   await caches?.stop();
