@@ -2,10 +2,12 @@
 // The result is either a fully defaulted spec the analysis core can trust, or a list of issues,
 // each naming the field and how to fix it.
 import { resolveBake, type ResolvedBake } from "./resolve-bake.ts";
+import { checkGatewayApi, resolveRouters } from "./resolve-routers.ts";
+import { resolveMetric } from "./resolve-metric.ts";
 import { parseDuration } from "../util/durations.ts";
 import { specBounds } from "./bounds.ts";
-import { isGatewayApi, type RouterName } from "../routers/names.ts";
-import type { CanaryMetric, CanarySpec, CanaryWebhook } from "./canary.ts";
+import type { RouterName } from "../routers/names.ts";
+import type { CanarySpec, CanaryWebhook } from "./canary.ts";
 
 export interface Issue {
   path: string;
@@ -22,10 +24,7 @@ export type HeaderMatchSet = Record<string, HeaderMatch>;
 
 export type Strategy = "canary" | "blueGreen" | "abTesting";
 
-export const builtinMetricNames = [
-  "request-success-rate",
-  "request-duration",
-] as const;
+export { builtinMetricNames } from "./resolve-metric.ts";
 
 export interface ResolvedMetric {
   name: string;
@@ -304,95 +303,6 @@ function canaryWeights(
   return weights;
 }
 
-/**
- * The routers a Canary drives: spec.routers (a gateway migration drives several), else the provider
- * (spec.provider, else --mesh-provider). The provider is always the first.
- */
-function resolveRouters(
-  spec: CanarySpec,
-  ctx: ResolveContext,
-  issues: Issue[],
-): RouterName[] {
-  const known = (name: string): name is RouterName =>
-    ctx.knownProviders.includes(name);
-  const provider = spec.provider ?? spec.routers?.[0] ?? ctx.defaultProvider;
-  if (!known(provider)) {
-    issues.push({
-      path: spec.provider
-        ? "spec.provider"
-        : spec.routers?.length
-          ? "spec.routers[0]"
-          : "--mesh-provider",
-      message: `unknown provider "${provider}"; supported: ${ctx.knownProviders.join(", ")}`,
-    });
-    return [];
-  }
-  if (!spec.routers?.length) return [provider];
-  const routers: RouterName[] = [];
-  spec.routers.forEach((name, i) => {
-    if (!known(name))
-      issues.push({
-        path: `spec.routers[${i}]`,
-        message: `unknown router "${name}"; supported: ${ctx.knownProviders.join(", ")}`,
-      });
-    else if (routers.includes(name))
-      issues.push({
-        path: `spec.routers[${i}]`,
-        message: `${name} is named twice; name each router once`,
-      });
-    else routers.push(name);
-  });
-  if (spec.provider && spec.routers[0] !== spec.provider)
-    issues.push({
-      path: "spec.routers[0]",
-      message: `the first router must be the provider (${spec.provider}), so Flagger and Siskin agree on it; put ${spec.provider} first or remove provider`,
-    });
-  if (routers.length > 1 && routers.includes("kubernetes"))
-    issues.push({
-      path: "spec.routers",
-      message:
-        "kubernetes splits no traffic and cannot be combined with a gateway; remove it",
-    });
-  return routers;
-}
-
-/** What a Gateway API router needs from the spec, checked before anything is written. */
-function checkGatewayApi(
-  spec: CanarySpec,
-  routers: RouterName[],
-  grpc: boolean,
-  issues: Issue[],
-): void {
-  if (!routers.some(isGatewayApi)) return;
-  if (!spec.service.gatewayRefs?.length)
-    issues.push({
-      path: "spec.service.gatewayRefs",
-      message:
-        "Gateway API routers attach the route to Gateways: name at least one (for example {name: public, namespace: gateway-system})",
-    });
-  const affinity = spec.analysis.sessionAffinity;
-  if (affinity && !affinity.cookieName)
-    issues.push({
-      path: "spec.analysis.sessionAffinity.cookieName",
-      message: "session affinity needs the cookie's name",
-    });
-  if (grpc) {
-    const unsupported = [
-      affinity ? "spec.analysis.sessionAffinity" : undefined,
-      spec.service.rewrite ? "spec.service.rewrite" : undefined,
-      spec.service.corsPolicy ? "spec.service.corsPolicy" : undefined,
-      spec.service.timeout ? "spec.service.timeout" : undefined,
-      spec.service.backendTimeout ? "spec.service.backendTimeout" : undefined,
-    ].filter((p): p is string => p !== undefined);
-    for (const path of unsupported)
-      issues.push({
-        path,
-        message:
-          "a GRPCRoute has no such setting (the service is gRPC: service.appProtocol or portName grpc); remove it",
-      });
-  }
-}
-
 export const defaultMinRequests = 10;
 export const defaultMaxInconclusive = 3;
 
@@ -416,106 +326,4 @@ function checkListSizes(analysis: CanarySpec["analysis"], issues: Issue[]) {
         message: `is longer than ${specBounds.queryLength} characters`,
       });
   });
-}
-
-function resolveMetric(
-  metric: CanaryMetric,
-  path: string,
-  minRequests: number,
-  ctx: ResolveContext,
-  issues: Issue[],
-): ResolvedMetric {
-  const intervalMs =
-    metric.interval === undefined ? 60_000 : parseDuration(metric.interval);
-  if (intervalMs === undefined)
-    issues.push({
-      path: `${path}.interval`,
-      message: `"${metric.interval}" is not a duration`,
-    });
-  const builtin = (builtinMetricNames as readonly string[]).includes(
-    metric.name,
-  );
-  if (!builtin && !metric.templateRef && !metric.query) {
-    issues.push({
-      path: `${path}.name`,
-      message: `"${metric.name}" is not a built-in metric (${builtinMetricNames.join(", ")}); set templateRef to use a MetricTemplate`,
-    });
-  }
-  const min = metric.thresholdRange?.min ?? metric.threshold;
-  const max = metric.thresholdRange?.max;
-  if (metric.compareTo && metric.maxDegradation === undefined)
-    issues.push({
-      path: `${path}.maxDegradation`,
-      message:
-        "compareTo: primary needs maxDegradation: how much worse than the primary the canary may be (points for rates, a ratio for latencies, for example 1.5)",
-    });
-  if (
-    (metric.judge === "mann-whitney" ||
-      metric.minSamples !== undefined ||
-      metric.significance !== undefined) &&
-    !metric.compareTo
-  )
-    issues.push({
-      path: `${path}.${metric.judge ? "judge" : metric.minSamples !== undefined ? "minSamples" : "significance"}`,
-      message:
-        "the Mann-Whitney judge compares the canary with the primary: set compareTo: primary and maxDegradation",
-    });
-  if (
-    metric.judge !== "mann-whitney" &&
-    (metric.minSamples !== undefined || metric.significance !== undefined)
-  )
-    issues.push({
-      path: `${path}.judge`,
-      message:
-        "minSamples and significance are for judge: mann-whitney; set it, or remove them",
-    });
-  if (min === undefined && max === undefined && !metric.compareTo) {
-    issues.push({
-      path: `${path}.thresholdRange`,
-      message: "set thresholdRange.min and/or max, or the check can never fail",
-    });
-  }
-  return {
-    name: metric.name,
-    intervalMs: intervalMs ?? 60_000,
-    ...(min !== undefined ? { min } : {}),
-    ...(max !== undefined ? { max } : {}),
-    ...(metric.templateRef
-      ? {
-          templateRef: {
-            name: metric.templateRef.name,
-            namespace: metric.templateRef.namespace || ctx.namespace,
-          },
-        }
-      : {}),
-    templateVariables: metric.templateVariables ?? {},
-    ...(metric.query ? { query: metric.query } : {}),
-    // Only the built-in queries know how to count the canary's requests.
-    minRequests:
-      builtin && !metric.query && !metric.templateRef
-        ? (metric.minRequests ?? minRequests)
-        : 0,
-    dryRun: metric.dryRun ?? false,
-    ...(metric.compareTo && metric.maxDegradation !== undefined
-      ? {
-          compare: {
-            maxDegradation: metric.maxDegradation,
-            as:
-              metric.degradation ??
-              (metric.name === "request-success-rate" ||
-              (min !== undefined && max === undefined)
-                ? "points"
-                : "ratio"),
-            ...(metric.judge === "mann-whitney"
-              ? {
-                  samples: {
-                    min: metric.minSamples ?? 5,
-                    significance: metric.significance ?? 0.05,
-                  },
-                }
-              : {}),
-          },
-        }
-      : {}),
-  };
 }
