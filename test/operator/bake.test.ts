@@ -13,6 +13,7 @@ import { podinfoCanary, podinfoImage } from "../fixtures/podinfo.ts";
 import { kubectlSiskin } from "../support/cli.ts";
 import { eventually } from "../support/cluster.ts";
 import {
+  aReconcileLater,
   initializePodinfo,
   startScenario,
   type Scenario,
@@ -112,15 +113,7 @@ describe("analysis.bake", () => {
     // The target keeps its spec (GitOps' truth); nothing runs again and nothing more is said.
     expect(await s.api.image("podinfo")).toBe(podinfoImage("6.0.1"));
     prometheus.answer = healthyAnswer;
-    const reconciles = () =>
-      s.operator.metric("controller_runtime_reconcile_total");
-    const before = await reconciles();
-    await s.api.patchDeployment("podinfo", [
-      { op: "add", path: "/metadata/labels/poke", value: "1" },
-    ]);
-    await eventually(async () => (await reconciles()) > before, {
-      what: "a reconcile after the revert",
-    });
+    await aReconcileLater(s, "a reconcile after the revert");
     expect(await s.api.status()).toMatchObject({ phase: "Failed" });
     expect(await primaryImage()).toBe(podinfoImage("6.0.0"));
     expect(reverts()).toHaveLength(1);

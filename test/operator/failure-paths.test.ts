@@ -11,6 +11,7 @@ import { patchCanarySpec } from "../support/canary-api.ts";
 import { kubectlSiskin } from "../support/cli.ts";
 import { eventually, kubeConfig } from "../support/cluster.ts";
 import {
+  aReconcileLater,
   initializePodinfo,
   startScenario,
   type Scenario,
@@ -97,15 +98,7 @@ describe("analysis.onFailure: hold", () => {
       `https://siskin.example.test/#/canary/${s.ns}/podinfo`,
     );
     // Held: several intervals go by (each one a reconcile), the weight stays, nothing is said again.
-    const reconciles = () =>
-      s.operator.metric("controller_runtime_reconcile_total");
-    const before = await reconciles();
-    await s.api.patchDeployment("podinfo", [
-      { op: "add", path: "/metadata/labels/poke", value: "1" },
-    ]);
-    await eventually(async () => (await reconciles()) > before, {
-      what: "a reconcile while held",
-    });
+    await aReconcileLater(s, "a reconcile while held");
     expect((await s.api.weights())?.[1]).toBe(weight);
     expect(alerts(s, "could not be read")).toHaveLength(1);
     expect(alerts(s, "Holding")).toHaveLength(1);
@@ -244,15 +237,7 @@ describe("a spec made invalid during a run", () => {
     expect(field(alert, "Reason")).toMatch(/spec.analysis.stepWeights/);
     expect(alert.text).toContain(`frozen at weight ${weight}`);
     // Further reconciles of the same problem say nothing more.
-    const reconciles = () =>
-      s.operator.metric("controller_runtime_reconcile_total");
-    const before = await reconciles();
-    await s.api.patchDeployment("podinfo", [
-      { op: "add", path: "/metadata/labels/poke", value: "1" },
-    ]);
-    await eventually(async () => (await reconciles()) > before, {
-      what: "a reconcile of the invalid Canary",
-    });
+    await aReconcileLater(s, "a reconcile of the invalid Canary");
     expect(alerts(s, "became invalid")).toHaveLength(1);
     expect((await s.api.weights())?.[1]).toBe(weight);
   });

@@ -81,3 +81,20 @@ export async function initializePodinfo(
   await s.api.createCanary(canary);
   await s.waitForPhase("Initialized");
 }
+
+/**
+ * Wakes the Canary with a change it watches (a label on its target) and waits until the operator has
+ * reconciled it: a signal that it looked, where a test proves that nothing more happens.
+ */
+export async function aReconcileLater(
+  s: Scenario,
+  what: string,
+): Promise<void> {
+  const reconciles = () =>
+    s.operator.metric("controller_runtime_reconcile_total");
+  const before = await reconciles();
+  await s.api.patchDeployment("podinfo", [
+    { op: "add", path: "/metadata/labels/poke", value: String(before) },
+  ]);
+  await eventually(async () => (await reconciles()) > before, { what });
+}
