@@ -10,6 +10,7 @@ import {
 } from "../analysis/reasons.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { stableStringify } from "../util/hash.ts";
+import { mergePatchFor } from "../util/merge-patch.ts";
 import type { ReconcilerDeps } from "./deps.ts";
 import { withoutFinalizer } from "./finalizer.ts";
 import { sendNotification } from "./announcements.ts";
@@ -22,17 +23,15 @@ export async function writeStatus(
 ): Promise<boolean> {
   const current = canary.status ?? {};
   if (stableStringify(next) === stableStringify(current)) return false;
-  // A merge patch keeps keys it does not mention: a field the decision dropped (a lifted pause, a
-  // cleared message) is sent as null so it goes from the stored status too.
-  const removed = Object.fromEntries(
-    Object.keys(current)
-      .filter((k) => next[k as keyof CanaryStatus] === undefined)
-      .map((k) => [k, null]),
-  );
+  // A field the decision dropped (a lifted pause, a cleared message, a nested one) goes from the
+  // stored status too.
   await deps.writer.patchCanaryStatus(
     canary.metadata.namespace,
     canary.metadata.name,
-    { ...next, ...removed },
+    mergePatchFor(
+      current as Record<string, unknown>,
+      next as Record<string, unknown>,
+    ) as CanaryStatus,
   );
   return true;
 }
