@@ -8,7 +8,8 @@ import type { ResolvedMetric } from "../api/resolve.ts";
 import { withoutFailureMarks } from "./failure-marks.ts";
 import { closeRun, recordStep, startBakeRecord } from "./history.ts";
 import { eventReasons } from "./reasons.ts";
-import { event, ref, withPhase } from "./status.ts";
+import { event, readinessPollMs, ref, withPhase } from "./status.ts";
+import { previousPodsReady } from "./previous-pods.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 import { describeCheck } from "./verdicts.ts";
 
@@ -177,7 +178,11 @@ export function undoRefusal(input: DecideInput): string | undefined {
   return undefined;
 }
 
-/** The primary goes back to the previous release; the target's spec no longer matches what runs. */
+/**
+ * The primary goes back to the previous release; the target's spec no longer matches what runs. With
+ * the previous release's pods warm (analysis.rollbackWindow), traffic moves to them in this reconcile,
+ * through the router, and back to the primary once its rollout is ready (restoringStep).
+ */
 export function revertToPrevious(
   input: DecideInput,
   reason: string,
@@ -186,9 +191,14 @@ export function revertToPrevious(
   const { status, spec } = input;
   const previous = status.previous!;
   const from = status.lastAppliedSpec ?? "";
-  const message = `Reverted ${ref(input)} to the previous release (revision ${previous.revision}): ${reason}. ${spec.targetName} (revision ${from}) no longer matches what runs: revert the commit or push a fix; the next change of ${spec.targetName} starts a normal run`;
+  const warm = previousPodsReady(input);
+  const traffic = warm
+    ? ` Traffic moved to the previous release's warm pods (${spec.targetName}-previous) until the primary is ready again.`
+    : "";
+  const message = `Reverted ${ref(input)} to the previous release (revision ${previous.revision}): ${reason}. ${spec.targetName} (revision ${from}) no longer matches what runs: revert the commit or push a fix; the next change of ${spec.targetName} starts a normal run.${traffic}`;
   const rest = withoutFailureMarks(status);
-  delete rest.previous;
+  // Warm pods keep the record until they are no longer needed (withPreviousPods scales them away).
+  if (!warm) delete rest.previous;
   delete rest.bake;
   const reverted = withPhase(
     input,
@@ -203,24 +213,31 @@ export function revertToPrevious(
         from,
         to: previous.revision,
         ...(by ? { by } : {}),
+        ...(warm ? { restoring: true } : {}),
       },
     },
     "Failed",
     message,
   );
+  const routes: Action[] = warm
+    ? [
+        { type: "ensureServices", servingPrevious: true },
+        { type: "setRoutes", primaryWeight: 0, canaryWeight: 100 },
+      ]
+    : [{ type: "setRoutes", primaryWeight: 100, canaryWeight: 0 }];
   return {
     status: reverted,
     actions: [
+      ...routes,
       {
         type: "revertPrimary",
         template: previous.template,
         revision: previous.revision,
       },
-      { type: "setRoutes", primaryWeight: 100, canaryWeight: 0 },
       event(message, "Warning"),
       { type: "notify", kind: "reverted", severity: "error", message, reason },
     ],
-    requeueAfterMs: spec.intervalMs,
+    requeueAfterMs: warm ? readinessPollMs : spec.intervalMs,
   };
 }
 

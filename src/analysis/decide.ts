@@ -15,12 +15,13 @@ import {
   baking,
   type CheckPlan,
 } from "./bake.ts";
+import { restoringStep, withPreviousPods } from "./previous-pods.ts";
 import type { Action, Decision, DecideInput } from "./types.ts";
 
 export { readinessPollMs };
 
 export function decide(input: DecideInput): Decision {
-  return withGatewayWeights(input, decideOnly(input));
+  return withGatewayWeights(input, withPreviousPods(input, decideOnly(input)));
 }
 
 /** status.gateways: what each gateway carries, as observed; a retired router until it carries nothing. */
@@ -141,6 +142,7 @@ function initialize(input: DecideInput): Decision {
 /** Initialized, Succeeded, Failed or Waiting: wait for a new revision of the target (and its gate). */
 function idle(input: DecideInput): Decision {
   const { observations, status } = input;
+  if (status.reverted?.restoring) return restoringStep(input);
   if (
     status.reverted &&
     observations.targetRevision === status.lastPromotedSpec &&

@@ -1,6 +1,7 @@
 // Promotion, finalisation and rollback: the end of a run.
 import { withoutFailureMarks } from "./failure-marks.ts";
 import { openBake } from "./bake.ts";
+import { warmUntil } from "./previous-pods.ts";
 import { closeRun } from "./history.ts";
 import type { CanaryStatus } from "../api/canary.ts";
 import { msUntilDue } from "./schedule.ts";
@@ -53,6 +54,7 @@ function previousRelease(input: DecideInput): Pick<CanaryStatus, "previous"> {
       revision: status.lastPromotedSpec,
       template,
       at: input.now.toISOString(),
+      ...warmUntil(input),
     },
   };
 }

@@ -46,6 +46,8 @@ export interface Observations {
   gatewayWeights?: { router: string; canaryWeight?: number }[];
   /** The primary's pod template as it runs now: recorded at a promotion, what a revert goes back to. */
   primaryTemplate?: Record<string, unknown>;
+  /** analysis.rollbackWindow: the previous release's warm pods (<target>-previous), when the cache holds them. */
+  previousPods?: { revision?: string; available: number };
   /** Metric verdicts, present only when wantsChecks() asked for them. */
   checks?: CheckResult[];
   /** Results of the webhooks wantedHooks() asked for. */
@@ -104,8 +106,23 @@ export type NotificationKind =
 export type Action =
   /** Create or update the primary Deployment, the Services, the primary HPA and config copies. */
   | { type: "ensurePrimary" }
-  /** Create or restore the apex, -primary and -canary Services (no write when the cache holds them as desired). */
-  | { type: "ensureServices" }
+  /**
+   * Create or restore the apex, -primary and -canary Services (no write when the cache holds them as
+   * desired). servingPrevious: the apex and -canary select the warm previous pods (a revert in progress).
+   */
+  | { type: "ensureServices"; servingPrevious?: boolean }
+  /**
+   * analysis.rollbackWindow: <target>-previous runs this template (the release a promotion replaced)
+   * behind <apex>-previous, at a quarter of the primary's replicas, or all of them while it serves.
+   */
+  | {
+      type: "warmPrevious";
+      template: Record<string, unknown>;
+      revision: string;
+      scale: "reduced" | "full";
+    }
+  /** The rollback window ended or the revert is done: <target>-previous scaled to zero. */
+  | { type: "coolPrevious" }
   /** Create or update the router objects with these absolute weights; abTest routes matching requests to the canary. */
   | {
       type: "setRoutes";

@@ -134,9 +134,10 @@ export const canaryStatusSchema = s.object({
       revision: s.string().required(),
       template: s.unknownObject().required(),
       at: s.string({ format: "date-time" }),
+      warmUntil: s.string({ format: "date-time" }),
     })
     .describe(
-      "The release the last promotion replaced: its revision and the primary's pod template, what a bake revert or kubectl siskin undo goes back to.",
+      "The release the last promotion replaced: its revision and the primary's pod template, what a bake revert or kubectl siskin undo goes back to; with analysis.rollbackWindow, until when its pods are kept warm (<target>-previous).",
     ),
   bake: s
     .object({
@@ -154,9 +155,10 @@ export const canaryStatusSchema = s.object({
       from: s.string().required(),
       to: s.string().required(),
       by: s.string(),
+      restoring: s.boolean(),
     })
     .describe(
-      "The primary was reverted to the previous release (bake or undo): the target still holds the reverted revision until it changes.",
+      "The primary was reverted to the previous release (bake or undo): the target still holds the reverted revision until it changes. restoring: traffic is on the warm previous pods until the primary's rollout is ready.",
     ),
   lastRequest: s
     .object({

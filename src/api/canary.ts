@@ -197,6 +197,11 @@ export const analysisSchema = s
       .describe(
         "After a promotion, judge the primary for this long with these metrics (default: the run's metrics with a thresholdRange); threshold failures revert it to the previous release. kubectl siskin undo works within the same window.",
       ),
+    rollbackWindow: s
+      .string()
+      .describe(
+        "After a promotion, keep the previous release's pods running at a quarter of the primary's replicas (at least 1) behind <service>-previous for this long, so a bake revert or kubectl siskin undo moves traffic to them in seconds. Off by default (extra pods).",
+      ),
     onFailure: s
       .string({ enum: ["rollback", "hold"] })
       .describe(

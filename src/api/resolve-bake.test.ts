@@ -80,3 +80,44 @@ describe("analysis.bake", () => {
     });
   });
 });
+
+describe("analysis.rollbackWindow", () => {
+  const issuesOf = (mutate: (spec: CanarySpec) => void) => {
+    const resolved = resolveWith(mutate);
+    return resolved.ok
+      ? []
+      : resolved.issues.map((i) => i.path + ": " + i.message);
+  };
+
+  it("resolves beside a bake, and names the field and the fix otherwise", () => {
+    const resolved = resolveWith((s) => {
+      s.analysis.bake = { duration: "10m" };
+      s.analysis.rollbackWindow = "15m";
+    });
+    if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
+    expect(resolved.spec.bake?.rollbackWindowMs).toBe(900_000);
+    expect(
+      issuesOf((s) => {
+        s.analysis.rollbackWindow = "15m";
+      }),
+    ).toEqual([
+      "spec.analysis.rollbackWindow: warm pods serve a bake revert or an undo, which need analysis.bake; add analysis.bake (for example duration: 10m) or remove rollbackWindow",
+    ]);
+    expect(
+      issuesOf((s) => {
+        s.analysis.bake = { duration: "10m" };
+        s.analysis.rollbackWindow = "a while";
+      }),
+    ).toEqual([
+      'spec.analysis.rollbackWindow: "a while" is not a duration like 10m or 1h',
+    ]);
+    expect(
+      issuesOf((s) => {
+        s.analysis.bake = { duration: "10m" };
+        s.analysis.rollbackWindow = "25h";
+      }),
+    ).toEqual([
+      "spec.analysis.rollbackWindow: 25h is longer than the maximum of 24h; lower it",
+    ]);
+  });
+});

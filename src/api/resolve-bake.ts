@@ -7,6 +7,8 @@ import { parseDuration } from "../util/durations.ts";
 
 export interface ResolvedBake {
   durationMs: number;
+  /** analysis.rollbackWindow: how long the previous release's pods stay warm after a promotion. */
+  rollbackWindowMs?: number;
   /** The metrics judged on the primary at each interval of the bake. */
   metrics: ResolvedMetric[];
 }
@@ -21,7 +23,15 @@ export function resolveBake(
   issues: Issue[],
 ): ResolvedBake | undefined {
   const bake = analysis.bake;
-  if (!bake) return undefined;
+  if (!bake) {
+    if (analysis.rollbackWindow !== undefined)
+      issues.push({
+        path: "spec.analysis.rollbackWindow",
+        message:
+          "warm pods serve a bake revert or an undo, which need analysis.bake; add analysis.bake (for example duration: 10m) or remove rollbackWindow",
+      });
+    return undefined;
+  }
   const durationMs = parseDuration(bake.duration);
   if (durationMs === undefined || durationMs <= 0) {
     issues.push({
@@ -63,5 +73,37 @@ export function resolveBake(
     // By default, the run's metrics that have a threshold of their own.
     if (absolute) chosen.push({ ...metric, compare: undefined });
   });
-  return { durationMs, metrics: chosen };
+  const rollbackWindowMs = resolveRollbackWindow(
+    analysis.rollbackWindow,
+    issues,
+  );
+  return {
+    durationMs,
+    metrics: chosen,
+    ...(rollbackWindowMs ? { rollbackWindowMs } : {}),
+  };
+}
+
+function resolveRollbackWindow(
+  window: string | undefined,
+  issues: Issue[],
+): number | undefined {
+  if (window === undefined) return undefined;
+  const path = "spec.analysis.rollbackWindow";
+  const ms = parseDuration(window);
+  if (ms === undefined || ms <= 0) {
+    issues.push({
+      path,
+      message: `"${window}" is not a duration like 10m or 1h`,
+    });
+    return undefined;
+  }
+  if (ms > maxBakeMs) {
+    issues.push({
+      path,
+      message: `${window} is longer than the maximum of 24h; lower it`,
+    });
+    return undefined;
+  }
+  return ms;
 }

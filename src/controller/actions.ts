@@ -16,10 +16,12 @@ import {
 import type { Caches } from "./caches.ts";
 import {
   applyPrimary,
+  coolPrevious,
   ensureServices,
   revert,
   revertPrimary,
   scaleTarget,
+  warmPrevious,
   type ExecuteContext,
 } from "./workload-actions.ts";
 
@@ -43,6 +45,8 @@ export function timingOf(action: Action): ActionTiming {
     case "revertPrimary":
     case "scaleTarget":
     case "revert":
+    case "warmPrevious":
+    case "coolPrevious":
       return "beforeStatus";
     case "setRoutes":
       return "routesAfterStatus";
@@ -62,7 +66,7 @@ export async function carryOut(
     case "promote":
       return applyPrimary(ctx);
     case "ensureServices":
-      return ensureServices(ctx);
+      return ensureServices(ctx, action.servingPrevious);
     case "setRoutes":
       return ctx.router.setRoutes(
         { canary: ctx.canary, spec: ctx.spec, status: ctx.status },
@@ -74,6 +78,10 @@ export async function carryOut(
       return revert(ctx);
     case "revertPrimary":
       return revertPrimary(ctx, action.template, action.revision);
+    case "warmPrevious":
+      return warmPrevious(ctx, action);
+    case "coolPrevious":
+      return coolPrevious(ctx);
     case "event":
       return recordEvent(ctx, action);
     case "notify":

@@ -16,7 +16,11 @@ import {
   type TrackedConfigs,
 } from "../workloads/configs.ts";
 import { revisionAnnotation, type Selector } from "../workloads/desired.ts";
-import { primaryName, selectorLabel } from "../workloads/names.ts";
+import {
+  previousName,
+  primaryName,
+  selectorLabel,
+} from "../workloads/names.ts";
 import { deploymentReadiness } from "../workloads/readiness.ts";
 import { canaryKey, type Caches } from "./caches.ts";
 import { lookup, lookupAlertProvider, secretRefusal } from "./lookups.ts";
@@ -248,6 +252,13 @@ export function observe(
     };
   const primary =
     primaryFound.state === "ready" ? primaryFound.object : undefined;
+  const previousFound = lookup(
+    caches.deployments,
+    ns,
+    previousName(spec.targetName),
+  );
+  const previous =
+    previousFound.state === "ready" ? previousFound.object : undefined;
   const routed = options.routedCanaryWeight?.();
   const gatewayWeights = options.gatewayWeights?.();
   const primaryReadiness = deploymentReadiness(
@@ -272,6 +283,19 @@ export function observe(
             : {}),
         },
         canary: deploymentReadiness(target, spec.canaryReadyThreshold),
+        ...(previous
+          ? {
+              previousPods: {
+                available: previous.status?.availableReplicas ?? 0,
+                ...(previous.metadata?.annotations?.[revisionAnnotation]
+                  ? {
+                      revision:
+                        previous.metadata.annotations[revisionAnnotation],
+                    }
+                  : {}),
+              },
+            }
+          : {}),
         ...(primary?.spec?.template
           ? {
               primaryTemplate: primary.spec.template as unknown as Record<

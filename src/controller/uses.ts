@@ -4,7 +4,7 @@
 // Secrets its templates and alerts read is reported by each reconcile.
 import type { Canary } from "../api/canary.ts";
 import { isGatewayApi } from "../routers/names.ts";
-import { primaryName } from "../workloads/names.ts";
+import { previousName, primaryName } from "../workloads/names.ts";
 
 export type UseKind =
   | "deployment"
@@ -41,7 +41,16 @@ export function namedBySpec(
     ["route", route],
     [
       "deployment",
-      target ? [objectKey(ns, target), objectKey(ns, primaryName(target))] : [],
+      target
+        ? [
+            objectKey(ns, target),
+            objectKey(ns, primaryName(target)),
+            // analysis.rollbackWindow's warm pods: held whole so a revert knows they are ready.
+            ...(spec?.analysis?.rollbackWindow
+              ? [objectKey(ns, previousName(target))]
+              : []),
+          ]
+        : [],
     ],
     ["hpa", hpa ? [objectKey(ns, hpa), objectKey(ns, primaryName(hpa))] : []],
     ["metricTemplate", templates],

@@ -9,9 +9,12 @@ import type { Router } from "../routers/types.ts";
 import {
   configCopies,
   primaryDeployment,
+  previousRelease,
   primaryHpa,
   services,
 } from "../workloads/desired.ts";
+import { previousName } from "../workloads/names.ts";
+import { statusCodeOf } from "../kube/client/errors.ts";
 import type { Caches } from "./caches.ts";
 import { lookup } from "./lookups.ts";
 import type { Observed } from "./observe.ts";
@@ -86,9 +89,67 @@ export async function revertPrimary(
 }
 
 /** The apex, -primary and -canary Services; ones the cache holds as desired are not written. */
-export async function ensureServices(ctx: ExecuteContext): Promise<void> {
+export async function ensureServices(
+  ctx: ExecuteContext,
+  servingPrevious = false,
+): Promise<void> {
   const { canary, spec, observed } = ctx;
-  await ctx.ensure(services(canary, spec, observed.selector) as KubeObject[]);
+  await ctx.ensure(
+    services(canary, spec, observed.selector, servingPrevious) as KubeObject[],
+  );
+}
+
+/**
+ * analysis.rollbackWindow: the previous release's pods at a quarter of the primary's replicas (at least
+ * one) while they wait, all of the primary's while they serve a revert.
+ */
+export async function warmPrevious(
+  ctx: ExecuteContext,
+  action: {
+    template: Record<string, unknown>;
+    revision: string;
+    scale: "reduced" | "full";
+  },
+): Promise<void> {
+  const { canary, spec, observed } = ctx;
+  const primaryReplicas = observed.primary?.spec?.replicas || 1;
+  await ctx.ensure(
+    previousRelease({
+      canary,
+      spec,
+      target: observed.target,
+      selector: observed.selector,
+      template: action.template,
+      revision: action.revision,
+      replicas:
+        action.scale === "full"
+          ? primaryReplicas
+          : Math.max(1, Math.ceil(primaryReplicas / 4)),
+      includeLabelPrefix: ctx.includeLabelPrefix,
+    }) as KubeObject[],
+  );
+}
+
+/**
+ * The window ended (or the revert is done): <target>-previous scaled to zero. Scaled, not deleted, so
+ * the operator needs no delete permission on Deployments; the Canary owns it (garbage-collected with it).
+ */
+export async function coolPrevious(ctx: ExecuteContext): Promise<void> {
+  const { canary, spec, caches } = ctx;
+  const name = previousName(spec.targetName);
+  const held = lookup(caches.deployments, canary.metadata.namespace, name);
+  if (held.state === "ready" && held.object.spec?.replicas === 0) return;
+  try {
+    await ctx.writer.mergePatch({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, namespace: canary.metadata.namespace },
+      spec: { replicas: 0 },
+    } as KubeObject);
+  } catch (error) {
+    // Never created (the window ended before a reconcile warmed them): nothing to scale.
+    if (statusCodeOf(error) !== 404) throw error;
+  }
 }
 
 /** The HPA's minimum when there is one, else the primary's replicas, else 1. */

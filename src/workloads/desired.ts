@@ -14,6 +14,8 @@ import {
   canaryServiceName,
   copiedLabels,
   ownedBy,
+  previousName,
+  previousServiceName,
   primaryName,
   primaryServiceName,
 } from "./names.ts";
@@ -94,23 +96,21 @@ function without(
   return kept;
 }
 
-/** apex (-> primary pods), <apex>-primary (-> primary pods) and <apex>-canary (-> target pods). */
-export function services(
+type ServiceMeta =
+  | { labels?: Record<string, string>; annotations?: Record<string, string> }
+  | undefined;
+
+/** One generated Service: the Canary's port, selecting `<label>: <selectorValue>`. */
+function generatedService(
   canary: Canary,
   spec: ResolvedSpec,
-  selector: Selector,
-): V1Service[] {
+  selectorKey: string,
+  name: string,
+  selectorValue: string,
+  meta: ServiceMeta,
+): V1Service {
   const svc = canary.spec.service;
-  const make = (
-    name: string,
-    selectorValue: string,
-    meta:
-      | {
-          labels?: Record<string, string>;
-          annotations?: Record<string, string>;
-        }
-      | undefined,
-  ): V1Service => ({
+  return {
     apiVersion: "v1",
     kind: "Service",
     metadata: {
@@ -118,7 +118,7 @@ export function services(
       namespace: canary.metadata.namespace,
       labels: {
         ...without(meta?.labels, svc.unmanagedMetadata?.labels),
-        [selector.key]: selectorValue,
+        [selectorKey]: selectorValue,
       },
       ...(meta?.annotations
         ? {
@@ -137,7 +137,7 @@ export function services(
       ...(svc.trafficDistribution
         ? { trafficDistribution: svc.trafficDistribution }
         : {}),
-      selector: { [selector.key]: selectorValue },
+      selector: { [selectorKey]: selectorValue },
       ports: [
         {
           name: spec.portName,
@@ -148,12 +148,93 @@ export function services(
         },
       ],
     },
-  });
+  };
+}
+
+/**
+ * apex (-> primary pods), <apex>-primary (-> primary pods) and <apex>-canary (-> target pods). While a
+ * revert moves traffic to the warm previous pods (servingPrevious), the apex and -canary select those:
+ * every router sends the canary's weight to -canary, and the kubernetes provider serves the apex.
+ */
+export function services(
+  canary: Canary,
+  spec: ResolvedSpec,
+  selector: Selector,
+  servingPrevious = false,
+): V1Service[] {
+  const svc = canary.spec.service;
   const primaryValue = `${selector.value}-primary`;
+  const previousValue = `${selector.value}-previous`;
+  const make = (name: string, value: string, meta: ServiceMeta) =>
+    generatedService(canary, spec, selector.key, name, value, meta);
   return [
-    make(spec.apexName, primaryValue, svc.apex),
+    make(
+      spec.apexName,
+      servingPrevious ? previousValue : primaryValue,
+      svc.apex,
+    ),
     make(primaryServiceName(spec.apexName), primaryValue, svc.primary),
-    make(canaryServiceName(spec.apexName), selector.value, svc.canary),
+    make(
+      canaryServiceName(spec.apexName),
+      servingPrevious ? previousValue : selector.value,
+      svc.canary,
+    ),
+  ];
+}
+
+/** analysis.rollbackWindow: <target>-previous, the release a promotion replaced, and its Service. */
+export function previousRelease(input: {
+  canary: Canary;
+  spec: ResolvedSpec;
+  target: V1Deployment;
+  selector: Selector;
+  /** The primary's pod template as it ran before the promotion (status.previous.template). */
+  template: Record<string, unknown>;
+  revision: string;
+  replicas: number;
+  includeLabelPrefix: readonly string[];
+}): [V1Deployment, V1Service] {
+  const { canary, spec, selector } = input;
+  const value = `${selector.value}-previous`;
+  const template = structuredClone(input.template) as NonNullable<
+    V1Deployment["spec"]
+  >["template"];
+  template.metadata = {
+    ...template.metadata,
+    labels: { ...template.metadata?.labels, [selector.key]: value },
+  };
+  const deployment: V1Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: previousName(input.target.metadata?.name ?? ""),
+      namespace: canary.metadata.namespace,
+      labels: {
+        ...copiedLabels(
+          input.target.metadata?.labels,
+          input.includeLabelPrefix,
+        ),
+        [selector.key]: value,
+      },
+      annotations: { [revisionAnnotation]: input.revision },
+      ownerReferences: ownedBy(canary),
+    },
+    spec: {
+      replicas: input.replicas,
+      selector: { matchLabels: { [selector.key]: value } },
+      template,
+    },
+  };
+  return [
+    deployment,
+    generatedService(
+      canary,
+      spec,
+      selector.key,
+      previousServiceName(spec.apexName),
+      value,
+      undefined,
+    ),
   ];
 }
 

@@ -6,6 +6,10 @@ import { SiskinError } from "../util/errors.ts";
 
 export const primaryName = (targetName: string): string =>
   `${targetName}-primary`;
+/** analysis.rollbackWindow: the previous release's warm pods, and the Service in front of them. */
+export const previousName = (targetName: string): string =>
+  `${targetName}-previous`;
+export const previousServiceName = (apex: string): string => `${apex}-previous`;
 export const canaryServiceName = (apex: string): string => `${apex}-canary`;
 export const primaryServiceName = (apex: string): string => `${apex}-primary`;
 
