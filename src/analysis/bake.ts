@@ -233,6 +233,9 @@ export function revertToPrevious(
         type: "revertPrimary",
         template: previous.template,
         revision: previous.revision,
+        ...(previous.configs?.length
+          ? { configs: previous.configs, restartedAt: input.now.toISOString() }
+          : {}),
       },
       event(message, "Warning"),
       { type: "notify", kind: "reverted", severity: "error", message, reason },

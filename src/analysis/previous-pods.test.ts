@@ -170,4 +170,37 @@ describe("analysis.rollbackWindow: warm previous pods", () => {
     expect(next.types()).toContain("coolPrevious");
     expect(next.status.previous?.warmUntil).toBeUndefined();
   });
+
+  it("keeps the replaced release's config copies at the promotion and puts them back with a revert", () => {
+    const run = new Run({ bake, threshold: 1 });
+    run.obs.primaryTemplate = oldTemplate;
+    run.obs.primaryConfigCopies = ["configmap/settings"];
+    run.tick().tick();
+    run.obs.targetRevision = "rev2";
+    run.tick().advance(10_000).tick().advance(10_000).tick().advance(10_000);
+    run.tick();
+    expect(run.status.phase).toBe("Promoting");
+    expect(run.status.previous?.configs).toEqual(["configmap/settings"]);
+    const keep = run.actions.findIndex((a) => a.type === "keepPreviousConfigs");
+    expect(run.actions[keep]).toEqual({
+      type: "keepPreviousConfigs",
+      configs: ["configmap/settings"],
+    });
+    expect(keep).toBeLessThan(
+      run.actions.findIndex((a) => a.type === "promote"),
+    );
+    // A retried copy keeps the record made the first time and does not copy again over it.
+    run.tick();
+    expect(run.types()).not.toContain("keepPreviousConfigs");
+    run.tick();
+    expect(run.status.phase).toBe("Succeeded");
+    expect(of(run.actions, "warmPrevious")[0]?.configs).toEqual([
+      "configmap/settings",
+    ]);
+    run.advance(10_000).tick(breach);
+    expect(of(run.actions, "revertPrimary")[0]).toMatchObject({
+      configs: ["configmap/settings"],
+      restartedAt: run.now.toISOString(),
+    });
+  });
 });

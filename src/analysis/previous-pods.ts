@@ -104,6 +104,7 @@ export function withPreviousPods(
       template: previous.template,
       revision: previous.revision,
       scale: serving ? "full" : "reduced",
+      ...(previous.configs?.length ? { configs: previous.configs } : {}),
     };
     const untilEnd = Math.max(1, until - input.now.getTime());
     return {

@@ -24,14 +24,22 @@ export function startPromotion(
 ): Decision {
   const { spec, canary } = input;
   const message = `Copying ${spec.targetName}.${canary.namespace} template spec to ${spec.targetName}-primary.${canary.namespace}`;
+  const previous = previousRelease(input);
+  // A release recorded just now: its config copies are kept before the copy overwrites them.
+  const configs =
+    spec.bake && previous.previous !== status.previous
+      ? (previous.previous?.configs ?? [])
+      : [];
+  const keep: Action[] =
+    configs.length > 0 ? [{ type: "keepPreviousConfigs", configs }] : [];
   return {
     status: withPhase(
       input,
-      { ...withoutFailureMarks(status), ...previousRelease(input) },
+      { ...withoutFailureMarks(status), ...previous },
       "Promoting",
       message,
     ),
-    actions: [...extra, { type: "promote" }, event(message)],
+    actions: [...extra, ...keep, { type: "promote" }, event(message)],
     requeueAfterMs: readinessPollMs,
   };
 }
@@ -55,6 +63,9 @@ function previousRelease(input: DecideInput): Pick<CanaryStatus, "previous"> {
       template,
       at: input.now.toISOString(),
       ...warmUntil(input),
+      ...(observations.primaryConfigCopies?.length
+        ? { configs: observations.primaryConfigCopies }
+        : {}),
     },
   };
 }

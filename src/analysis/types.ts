@@ -44,6 +44,11 @@ export interface Observations {
    * objects carry (absent when unknown). Recorded in status.gateways.
    */
   gatewayWeights?: { router: string; canaryWeight?: number }[];
+  /**
+   * The -primary ConfigMap and Secret copies that template uses, as "configmap/<name>" and
+   * "secret/<name>": what a promotion overwrites and a revert puts back.
+   */
+  primaryConfigCopies?: string[];
   /** The primary's pod template as it runs now: recorded at a promotion, what a revert goes back to. */
   primaryTemplate?: Record<string, unknown>;
   /** analysis.rollbackWindow: the previous release's warm pods (<target>-previous), when the cache holds them. */
@@ -120,6 +125,8 @@ export type Action =
       template: Record<string, unknown>;
       revision: string;
       scale: "reduced" | "full";
+      /** The template's -primary config copies, mounted from their -previous copies instead. */
+      configs?: string[];
     }
   /** The rollback window ended or the revert is done: <target>-previous scaled to zero. */
   | { type: "coolPrevious" }
@@ -135,12 +142,20 @@ export type Action =
   | { type: "revert" }
   /** Copy the target's pod template (and configs, HPA) to the primary. */
   | { type: "promote" }
-  /** Put this pod template (the previous release's) back on the primary, recorded as `revision`. */
+  /**
+   * Put this pod template (the previous release's) back on the primary, recorded as `revision`, with the
+   * -primary copies of `configs` restored from their -previous copies first; `restartedAt` (set when
+   * there are configs) makes the pods restart even when the template itself did not change.
+   */
   | {
       type: "revertPrimary";
       template: Record<string, unknown>;
       revision: string;
+      configs?: string[];
+      restartedAt?: string;
     }
+  /** Before a promotion overwrites them: the -primary copies of `configs` kept as <name>-previous. */
+  | { type: "keepPreviousConfigs"; configs: string[] }
   /** Call the Canary's hooks of this type after the status write (their results change nothing). */
   | { type: "runHooks"; hookType: WebhookType }
   | {

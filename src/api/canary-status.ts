@@ -135,9 +135,10 @@ export const canaryStatusSchema = s.object({
       template: s.unknownObject().required(),
       at: s.string({ format: "date-time" }),
       warmUntil: s.string({ format: "date-time" }),
+      configs: s.array(s.string(), { maxItems: 256 }),
     })
     .describe(
-      "The release the last promotion replaced: its revision and the primary's pod template, what a bake revert or kubectl siskin undo goes back to; with analysis.rollbackWindow, until when its pods are kept warm (<target>-previous).",
+      "The release the last promotion replaced: its revision and the primary's pod template, what a bake revert or kubectl siskin undo goes back to; with analysis.rollbackWindow, until when its pods are kept warm (<target>-previous); configs: the -primary ConfigMap and Secret copies it used, kept as <name>-previous and put back by a revert.",
     ),
   bake: s
     .object({

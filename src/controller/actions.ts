@@ -18,6 +18,7 @@ import {
   applyPrimary,
   coolPrevious,
   ensureServices,
+  keepPreviousConfigs,
   revert,
   revertPrimary,
   scaleTarget,
@@ -47,6 +48,7 @@ export function timingOf(action: Action): ActionTiming {
     case "revert":
     case "warmPrevious":
     case "coolPrevious":
+    case "keepPreviousConfigs":
       return "beforeStatus";
     case "setRoutes":
       return "routesAfterStatus";
@@ -77,7 +79,9 @@ export async function carryOut(
     case "revert":
       return revert(ctx);
     case "revertPrimary":
-      return revertPrimary(ctx, action.template, action.revision);
+      return revertPrimary(ctx, action);
+    case "keepPreviousConfigs":
+      return keepPreviousConfigs(ctx, action.configs);
     case "warmPrevious":
       return warmPrevious(ctx, action);
     case "coolPrevious":

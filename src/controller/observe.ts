@@ -11,6 +11,7 @@ import type { Observations } from "../analysis/types.ts";
 import { contentHash } from "../util/hash.ts";
 import type { SiskinError } from "../util/errors.ts";
 import {
+  primaryCopiesIn,
   referencedConfigs,
   trackedConfigs,
   type TrackedConfigs,
@@ -208,21 +209,24 @@ export function observe(
   const refs = options.configTracking
     ? referencedConfigs(target.spec?.template?.spec)
     : { configMaps: new Set<string>(), secrets: new Set<string>() };
-  caches.uses.set(
-    key,
-    "configMap",
-    [...refs.configMaps].map((n) => `${ns}/${n}`),
-  );
+  // With analysis.bake a promotion keeps the -primary copies as -previous and a revert puts them
+  // back: both are held whole.
+  const withCopies = (names: Set<string>) =>
+    [...names].flatMap((n) =>
+      spec.bake
+        ? [`${ns}/${n}`, `${ns}/${n}-primary`, `${ns}/${n}-previous`]
+        : [`${ns}/${n}`],
+    );
+  const configMapKeys = withCopies(refs.configMaps);
+  caches.uses.set(key, "configMap", configMapKeys);
   const providerSecrets = secretsOfTemplatesAndAlerts(canary, spec, caches);
   const secretKeys = [
-    ...[...refs.secrets].map((n) => `${ns}/${n}`),
+    ...withCopies(refs.secrets),
     ...providerSecrets.map((p) => p.key),
   ];
   caches.uses.set(key, "secret", secretKeys);
   const loading = [
-    ...[...refs.configMaps]
-      .map((n) => `${ns}/${n}`)
-      .filter((k) => isLoading(caches.configMaps, k)),
+    ...configMapKeys.filter((k) => isLoading(caches.configMaps, k)),
     ...secretKeys.filter((k) => isLoading(caches.secrets, k)),
   ];
   if (loading.length > 0) return { ok: "pending", what: loading.join(", ") };
@@ -298,6 +302,10 @@ export function observe(
           : {}),
         ...(primary?.spec?.template
           ? {
+              primaryConfigCopies: primaryCopiesIn(
+                primary.spec.template.spec,
+                tracked.checksums,
+              ),
               primaryTemplate: primary.spec.template as unknown as Record<
                 string,
                 unknown

@@ -8,13 +8,16 @@ import type { ObjectWriter } from "../kube/objects.ts";
 import type { Router } from "../routers/types.ts";
 import {
   configCopies,
+  configCopy,
   primaryDeployment,
-  previousRelease,
   primaryHpa,
   services,
 } from "../workloads/desired.ts";
 import { previousName } from "../workloads/names.ts";
+import { previousRelease } from "../workloads/previous-release.ts";
 import { statusCodeOf } from "../kube/client/errors.ts";
+import { SiskinError } from "../util/errors.ts";
+import { restartedAtAnnotation } from "../workloads/desired.ts";
 import type { Caches } from "./caches.ts";
 import { lookup } from "./lookups.ts";
 import type { Observed } from "./observe.ts";
@@ -64,28 +67,92 @@ export async function applyPrimary(ctx: ExecuteContext): Promise<void> {
 }
 
 /**
- * A bake revert or an undo: the primary gets the previous release's pod template back (as it ran, from
+ * A bake revert or an undo: the -primary config copies get the previous release's data back (from the
+ * -previous copies kept at the promotion), then the primary gets its pod template back (as it ran, from
  * status.previous) and that release's revision annotation; everything else as a promotion writes it.
  */
 export async function revertPrimary(
   ctx: ExecuteContext,
-  template: Record<string, unknown>,
-  revision: string,
+  action: {
+    template: Record<string, unknown>;
+    revision: string;
+    configs?: string[];
+    restartedAt?: string;
+  },
 ): Promise<void> {
   const { canary, observed } = ctx;
+  await copyConfigs(ctx, action.configs ?? [], "-previous", "-primary");
   const desired = primaryDeployment({
     canary,
     target: observed.target,
     selector: observed.selector,
     tracked: observed.tracked,
     currentReplicas: observed.primary?.spec?.replicas,
-    revision,
+    revision: action.revision,
     includeLabelPrefix: ctx.includeLabelPrefix,
   });
-  desired.spec!.template = template as NonNullable<
+  const template = structuredClone(action.template) as NonNullable<
     typeof desired.spec
   >["template"];
+  // Restored config data reaches running pods only through a restart (env is read at start), and a
+  // release that changed only a ConfigMap has the same template as the one it replaced.
+  if (action.restartedAt)
+    template.metadata = {
+      ...template.metadata,
+      annotations: {
+        ...template.metadata?.annotations,
+        [restartedAtAnnotation]: action.restartedAt,
+      },
+    };
+  desired.spec!.template = template;
   await ctx.ensure([desired as KubeObject]);
+}
+
+/** Before a promotion overwrites them: the -primary copies of these configs kept as -previous. */
+export async function keepPreviousConfigs(
+  ctx: ExecuteContext,
+  configs: string[],
+): Promise<void> {
+  await copyConfigs(ctx, configs, "-primary", "-previous");
+}
+
+/**
+ * `<name><from>` copied to `<name><to>` for each "configmap/<name>" or "secret/<name>", from the caches
+ * (observe() holds both copies whole for a Canary with analysis.bake). A copy that does not exist is
+ * skipped: a promotion that never made it has nothing to keep.
+ */
+async function copyConfigs(
+  ctx: ExecuteContext,
+  configs: string[],
+  from: string,
+  to: string,
+): Promise<void> {
+  const ns = ctx.canary.metadata.namespace;
+  const copies: KubeObject[] = [];
+  for (const config of configs) {
+    const at = config.indexOf("/");
+    const name = config.slice(at + 1);
+    const kind = config.slice(0, at) === "secret" ? "Secret" : "ConfigMap";
+    const store =
+      kind === "Secret" ? ctx.caches.secrets : ctx.caches.configMaps;
+    const source = lookup(store, ns, `${name}${from}`);
+    if (source.state === "loading")
+      throw new SiskinError(
+        "NOT_FOUND",
+        `${kind} ${ns}/${name}${from} is still being fetched; the copy is retried`,
+        { retriable: true },
+      );
+    if (source.state === "ready")
+      copies.push(
+        configCopy(
+          ctx.canary,
+          kind,
+          source.object,
+          `${name}${to}`,
+        ) as KubeObject,
+      );
+  }
+  await ctx.ensure(copies);
 }
 
 /** The apex, -primary and -canary Services; ones the cache holds as desired are not written. */
@@ -109,6 +176,7 @@ export async function warmPrevious(
     template: Record<string, unknown>;
     revision: string;
     scale: "reduced" | "full";
+    configs?: string[];
   },
 ): Promise<void> {
   const { canary, spec, observed } = ctx;
@@ -126,6 +194,7 @@ export async function warmPrevious(
           ? primaryReplicas
           : Math.max(1, Math.ceil(primaryReplicas / 4)),
       includeLabelPrefix: ctx.includeLabelPrefix,
+      ...(action.configs ? { configs: action.configs } : {}),
     }) as KubeObject[],
   );
 }

@@ -1,8 +1,10 @@
 import type { V1ConfigMap, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import {
+  primaryCopiesIn,
   referencedConfigs,
   trackedConfigs,
+  withPreviousConfigRefs,
   withPrimaryConfigRefs,
 } from "./configs.ts";
 
@@ -76,5 +78,52 @@ describe("config tracking", () => {
       "secret-envfrom-primary",
     );
     expect(pod.volumes?.[0]?.configMap?.name).toBe("cm-volume"); // input not mutated
+  });
+});
+
+describe("the previous release's config copies", () => {
+  const primaryPod: V1PodSpec = {
+    volumes: [
+      { name: "a", configMap: { name: "cm-volume-primary" } },
+      { name: "b", secret: { secretName: "secret-volume-primary" } },
+      // A user's own ConfigMap whose name happens to end in -primary: not a copy of a tracked one.
+      { name: "c", configMap: { name: "shared-primary" } },
+    ],
+    containers: [
+      {
+        name: "app",
+        envFrom: [{ configMapRef: { name: "untracked" } }],
+      },
+    ],
+  };
+  const tracked = {
+    "configmap/cm-volume": "h1",
+    "secret/secret-volume": "h2",
+  };
+
+  it("finds the -primary copies of tracked configs a primary uses", () => {
+    expect(primaryCopiesIn(primaryPod, tracked)).toEqual([
+      "configmap/cm-volume",
+      "secret/secret-volume",
+    ]);
+    expect(primaryCopiesIn(undefined, tracked)).toEqual([]);
+  });
+
+  it("points those references (and only those) at the -previous copies", () => {
+    const pod = withPreviousConfigRefs(primaryPod, [
+      "configmap/cm-volume",
+      "secret/secret-volume",
+    ]);
+    expect(
+      pod.volumes?.map((v) => v.configMap?.name ?? v.secret?.secretName),
+    ).toEqual([
+      "cm-volume-previous",
+      "secret-volume-previous",
+      "shared-primary",
+    ]);
+    expect(pod.containers[0]?.envFrom?.[0]?.configMapRef?.name).toBe(
+      "untracked",
+    );
+    expect(primaryPod.volumes?.[0]?.configMap?.name).toBe("cm-volume-primary");
   });
 });

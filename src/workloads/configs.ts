@@ -83,10 +83,58 @@ export function withPrimaryConfigRefs(
 ): V1PodSpec {
   const cms = new Set(tracked.configMaps.map((c) => c.metadata?.name));
   const secrets = new Set(tracked.secrets.map((s) => s.metadata?.name));
-  const cm = (name: string | undefined): string | undefined =>
-    name && cms.has(name) ? `${name}-primary` : name;
-  const sec = (name: string | undefined): string | undefined =>
-    name && secrets.has(name) ? `${name}-primary` : name;
+  return renameConfigRefs(pod, {
+    configMap: (name) => (cms.has(name) ? `${name}-primary` : name),
+    secret: (name) => (secrets.has(name) ? `${name}-primary` : name),
+  });
+}
+
+/**
+ * The -primary copies a primary's pod spec references, as "configmap/<name>" and "secret/<name>" of the
+ * configs they copy: what a promotion overwrites, so what a revert must put back.
+ */
+export function primaryCopiesIn(
+  pod: V1PodSpec | undefined,
+  tracked: Record<string, string>,
+): string[] {
+  const refs = referencedConfigs(pod);
+  const copies = (kind: string, names: Set<string>) =>
+    [...names]
+      .filter((n) => n.endsWith("-primary"))
+      .map((n) => `${kind}/${n.slice(0, -"-primary".length)}`)
+      .filter((key) => key in tracked);
+  return [
+    ...copies("configmap", refs.configMaps),
+    ...copies("secret", refs.secrets),
+  ].sort();
+}
+
+/** A pod spec whose -primary copy references (configs as primaryCopiesIn names them) point at -previous copies. */
+export function withPreviousConfigRefs(
+  pod: V1PodSpec,
+  configs: readonly string[],
+): V1PodSpec {
+  const copied = new Set(configs);
+  const rename = (kind: string) => (name: string) =>
+    name.endsWith("-primary") &&
+    copied.has(`${kind}/${name.slice(0, -"-primary".length)}`)
+      ? `${name.slice(0, -"-primary".length)}-previous`
+      : name;
+  return renameConfigRefs(pod, {
+    configMap: rename("configmap"),
+    secret: rename("secret"),
+  });
+}
+
+/** A copy of the pod spec with every ConfigMap and Secret reference renamed. */
+function renameConfigRefs(
+  pod: V1PodSpec,
+  rename: { configMap(name: string): string; secret(name: string): string },
+): V1PodSpec {
+  const cm = (name: string | undefined) =>
+    name === undefined ? name : rename.configMap(name);
+  const sec = (name: string | undefined) =>
+    name === undefined ? name : rename.secret(name);
   const copy = structuredClone(pod);
   for (const volume of copy.volumes ?? []) {
     if (volume.configMap) volume.configMap.name = cm(volume.configMap.name);

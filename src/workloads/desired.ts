@@ -14,8 +14,6 @@ import {
   canaryServiceName,
   copiedLabels,
   ownedBy,
-  previousName,
-  previousServiceName,
   primaryName,
   primaryServiceName,
 } from "./names.ts";
@@ -36,6 +34,9 @@ export interface PrimaryInput {
   /** The target revision being copied, recorded on the primary so promotion can wait for it. */
   revision: string;
 }
+
+/** Pod template annotation of a reverted primary whose config copies were restored: makes its pods restart. */
+export const restartedAtAnnotation = "siskin.dev/restartedAt";
 
 /** Annotation on the primary naming the target revision it runs. */
 export const revisionAnnotation = "siskin.dev/revision";
@@ -101,7 +102,7 @@ type ServiceMeta =
   | undefined;
 
 /** One generated Service: the Canary's port, selecting `<label>: <selectorValue>`. */
-function generatedService(
+export function generatedService(
   canary: Canary,
   spec: ResolvedSpec,
   selectorKey: string,
@@ -182,62 +183,6 @@ export function services(
   ];
 }
 
-/** analysis.rollbackWindow: <target>-previous, the release a promotion replaced, and its Service. */
-export function previousRelease(input: {
-  canary: Canary;
-  spec: ResolvedSpec;
-  target: V1Deployment;
-  selector: Selector;
-  /** The primary's pod template as it ran before the promotion (status.previous.template). */
-  template: Record<string, unknown>;
-  revision: string;
-  replicas: number;
-  includeLabelPrefix: readonly string[];
-}): [V1Deployment, V1Service] {
-  const { canary, spec, selector } = input;
-  const value = `${selector.value}-previous`;
-  const template = structuredClone(input.template) as NonNullable<
-    V1Deployment["spec"]
-  >["template"];
-  template.metadata = {
-    ...template.metadata,
-    labels: { ...template.metadata?.labels, [selector.key]: value },
-  };
-  const deployment: V1Deployment = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: {
-      name: previousName(input.target.metadata?.name ?? ""),
-      namespace: canary.metadata.namespace,
-      labels: {
-        ...copiedLabels(
-          input.target.metadata?.labels,
-          input.includeLabelPrefix,
-        ),
-        [selector.key]: value,
-      },
-      annotations: { [revisionAnnotation]: input.revision },
-      ownerReferences: ownedBy(canary),
-    },
-    spec: {
-      replicas: input.replicas,
-      selector: { matchLabels: { [selector.key]: value } },
-      template,
-    },
-  };
-  return [
-    deployment,
-    generatedService(
-      canary,
-      spec,
-      selector.key,
-      previousServiceName(spec.apexName),
-      value,
-      undefined,
-    ),
-  ];
-}
-
 /** `<hpa>-primary`: the target HPA's bounds, metrics and behaviour, scaling the primary. */
 export function primaryHpa(
   canary: Canary,
@@ -273,29 +218,45 @@ export function configCopies(
   canary: Canary,
   tracked: TrackedConfigs,
 ): (V1ConfigMap | V1Secret)[] {
-  const meta = (
-    name: string | undefined,
-    labels: Record<string, string> | undefined,
-  ) => ({
-    name: `${name}-primary`,
-    namespace: canary.metadata.namespace,
-    ...(labels ? { labels } : {}),
-    ownerReferences: ownedBy(canary),
-  });
   return [
-    ...tracked.configMaps.map((c): V1ConfigMap => ({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: meta(c.metadata?.name, c.metadata?.labels),
-      ...(c.data ? { data: c.data } : {}),
-      ...(c.binaryData ? { binaryData: c.binaryData } : {}),
-    })),
-    ...tracked.secrets.map((s): V1Secret => ({
+    ...tracked.configMaps.map((c) =>
+      configCopy(canary, "ConfigMap", c, `${c.metadata?.name}-primary`),
+    ),
+    ...tracked.secrets.map((s) =>
+      configCopy(canary, "Secret", s, `${s.metadata?.name}-primary`),
+    ),
+  ];
+}
+
+/** A copy of a ConfigMap or Secret under another name, owned by the Canary. */
+export function configCopy(
+  canary: Canary,
+  kind: "ConfigMap" | "Secret",
+  source: V1ConfigMap | V1Secret,
+  name: string,
+): V1ConfigMap | V1Secret {
+  const metadata = {
+    name,
+    namespace: canary.metadata.namespace,
+    ...(source.metadata?.labels ? { labels: source.metadata.labels } : {}),
+    ownerReferences: ownedBy(canary),
+  };
+  if (kind === "Secret") {
+    const secret = source as V1Secret;
+    return {
       apiVersion: "v1",
       kind: "Secret",
-      metadata: meta(s.metadata?.name, s.metadata?.labels),
-      ...(s.type ? { type: s.type } : {}),
-      ...(s.data ? { data: s.data } : {}),
-    })),
-  ];
+      metadata,
+      ...(secret.type ? { type: secret.type } : {}),
+      ...(secret.data ? { data: secret.data } : {}),
+    };
+  }
+  const configMap = source as V1ConfigMap;
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata,
+    ...(configMap.data ? { data: configMap.data } : {}),
+    ...(configMap.binaryData ? { binaryData: configMap.binaryData } : {}),
+  };
 }

@@ -267,6 +267,105 @@ describe("analysis.rollbackWindow: warm previous pods", () => {
   }, 120_000);
 });
 
+describe("a release that changed a tracked ConfigMap", () => {
+  const settings = (message: string) => ({
+    metadata: { name: "podinfo-settings", namespace: s.ns },
+    data: { PODINFO_UI_MESSAGE: message },
+  });
+  const dataOf = async (name: string) =>
+    (await s.api.core.readNamespacedConfigMap({ name, namespace: s.ns })).data
+      ?.PODINFO_UI_MESSAGE;
+  const runsTheTarget = () =>
+    eventually(
+      async () => {
+        const status = await s.api.status();
+        return (
+          status.phase === "Succeeded" &&
+          status.lastPromotedSpec === status.lastAppliedSpec &&
+          (await s.api.canary()).status?.lastAppliedSpec !== undefined &&
+          status
+        );
+      },
+      { what: () => `a promotion (log: ${s.operator.logTail(5)})` },
+    );
+
+  it("is reverted with the old config data, kept at the promotion; the warm pods mount the kept copy", async () => {
+    await s.api.core.createNamespacedConfigMap({
+      namespace: s.ns,
+      body: settings("one"),
+    });
+    const before = (await s.api.status()).lastAppliedSpec;
+    await s.api.patchDeployment("podinfo", [
+      {
+        op: "add",
+        path: "/spec/template/spec/containers/0/envFrom",
+        value: [{ configMapRef: { name: "podinfo-settings" } }],
+      },
+    ]);
+    await eventually(
+      async () => (await s.api.status()).lastAppliedSpec !== before,
+      { what: "the new revision picked up" },
+    );
+    await runsTheTarget();
+    expect(await dataOf("podinfo-settings-primary")).toBe("one");
+
+    // The release: only the ConfigMap changes.
+    const first = (await s.api.status()).lastAppliedSpec;
+    await s.api.core.replaceNamespacedConfigMap({
+      name: "podinfo-settings",
+      namespace: s.ns,
+      body: settings("two"),
+    });
+    await eventually(
+      async () => (await s.api.status()).lastAppliedSpec !== first,
+      { what: "the config change picked up as a revision" },
+    );
+    await runsTheTarget();
+    expect(await dataOf("podinfo-settings-primary")).toBe("two");
+    expect(await dataOf("podinfo-settings-previous")).toBe("one");
+    expect((await s.api.status()).previous?.configs).toEqual([
+      "configmap/podinfo-settings",
+    ]);
+    const warm = await s.api.apps.readNamespacedDeployment({
+      name: "podinfo-previous",
+      namespace: s.ns,
+    });
+    expect(
+      warm.spec?.template.spec?.containers[0]?.envFrom?.[0]?.configMapRef?.name,
+    ).toBe("podinfo-settings-previous");
+
+    prometheus.answer = primaryFailing;
+    await eventually(
+      async () => (await s.api.status()).reverted?.to === first,
+      { what: () => `the revert (log: ${s.operator.logTail(5)})` },
+    );
+    prometheus.answer = healthyAnswer;
+    // The primary's copy holds the old data again, and its pods restart to read it.
+    expect(await dataOf("podinfo-settings-primary")).toBe("one");
+    const primary = await s.api.apps.readNamespacedDeployment({
+      name: "podinfo-primary",
+      namespace: s.ns,
+    });
+    expect(
+      primary.spec?.template.metadata?.annotations?.["siskin.dev/restartedAt"],
+    ).toBeDefined();
+
+    // Reverting the config in Git brings the target back to what runs: no run.
+    await s.api.core.replaceNamespacedConfigMap({
+      name: "podinfo-settings",
+      namespace: s.ns,
+      body: settings("one"),
+    });
+    await eventually(
+      async () => {
+        const status = await s.api.status();
+        return status.phase === "Succeeded" && status.lastAppliedSpec === first;
+      },
+      { what: "Succeeded at the running release" },
+    );
+  }, 120_000);
+});
+
 describe("kubectl siskin undo", () => {
   it("reverts within the window, once, recording who asked; refused after it and outside it", async () => {
     await s.api.setImage("podinfo", podinfoImage("6.0.2"));
@@ -283,7 +382,7 @@ describe("kubectl siskin undo", () => {
       },
     );
     expect((await s.api.status()).reverted?.by).toBeTruthy();
-    expect(reverts()).toHaveLength(3);
+    expect(reverts()).toHaveLength(4);
     const again = await siskin("undo", "podinfo");
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/refused: nothing to undo in phase Failed/);
