@@ -83,7 +83,7 @@ export function jsonAnswer<T>(provider: string, text: string): T {
   }
 }
 
-function shortBody(text: string): string {
+export function shortBody(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}...` : flat || "(empty)";
 }

@@ -16,6 +16,7 @@ import {
   type KubeGet,
 } from "./providers/externalmetrics.ts";
 import { newRelicProvider } from "./providers/newrelic.ts";
+import { splunkProvider } from "./providers/splunk.ts";
 import {
   stackdriverProvider,
   type ServiceAccountKey,
@@ -208,7 +209,13 @@ export const metricProviders = {
       timeoutMs: input.timeoutMs,
     });
   },
-  splunk: notYet("splunk"),
+  splunk: (input) =>
+    splunkProvider({
+      address: address(input),
+      token: secretKey(input, "sf_token_key", true),
+      intervalMs: input.intervalMs,
+      timeoutMs: input.timeoutMs,
+    }),
   externalmetrics: (input) => {
     const address = input.template.spec.provider.address;
     const token = secretKey(input, "token");
@@ -228,16 +235,6 @@ export const metricProviders = {
     );
   },
 } satisfies Record<(typeof metricProviderTypes)[number], ProviderFactory>;
-
-/** A Flagger provider type Siskin stores but cannot query yet: the check fails saying so. */
-function notYet(type: string): ProviderFactory {
-  return (input) => {
-    throw new SiskinError(
-      "CONFIG",
-      `MetricTemplate ${input.template.namespace}/${input.template.name}: provider type ${type} is kept but Siskin cannot query it yet; use prometheus, datadog, cloudwatch, newrelic, dynatrace, graphite, influxdb, stackdriver or externalmetrics`,
-    );
-  };
-}
 
 export function templateProvider(input: ProviderInput): MetricProvider {
   const factory: ProviderFactory | undefined =

@@ -255,12 +255,7 @@ describe("InfluxDB 2 (Flux query API)", () => {
   });
 });
 
-describe("types Siskin keeps but does not query", () => {
-  it.each(["splunk"] as const)("%s fails the check saying so", (type) => {
-    expect(() => provider({ type })).toThrow(
-      /provider type .* is kept but Siskin cannot query it yet/,
-    );
-  });
+describe("types Siskin refuses", () => {
   it("keptn is refused with the reason", () => {
     expect(() => provider({ type: "keptn" })).toThrow(
       /Keptn project is archived/,
