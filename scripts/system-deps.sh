@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the machine packages Siskin's tests and demo need, when missing (Debian/Ubuntu, apt-get):
 # Go (builds the local cluster), npm, util-linux (flock), Prometheus, and with --moto the test-only
-# ones: PyPI's moto server (CloudWatch), faketime (operators with skewed clocks) and chromium (the
-# dashboard tests). Used by npm test
+# ones: PyPI's moto server (CloudWatch), faketime (operators with skewed clocks), chromium (the
+# dashboard tests) and graphite-web (the graphite provider's tests). Used by npm test
 # (with --moto) and npm run demo.
 set -euo pipefail
 
@@ -23,9 +23,10 @@ command -v npm >/dev/null || need_apt nodejs npm
 if [ -z "${PROMETHEUS_BIN:-}" ]; then need_apt ca-certificates util-linux prometheus; else need_apt ca-certificates util-linux; fi
 
 # Test-only: faketime (operators with skewed clocks), chromium (the dashboard in a real browser),
-# buildah and mmdebstrap (the images, built and run without a Docker daemon).
+# buildah and mmdebstrap (the images, built and run without a Docker daemon), graphite-web and
+# python3-whisper (a real Graphite render API for the graphite metric provider).
 if [ "${1:-}" = "--moto" ]; then
-  need_apt faketime buildah mmdebstrap
+  need_apt faketime buildah mmdebstrap graphite-web python3-whisper
   [ -n "${CHROMIUM_BIN:-}" ] || need_apt chromium fonts-dejavu-core
 fi
 
