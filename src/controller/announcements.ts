@@ -17,11 +17,11 @@ import type { Notifier } from "../notify/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { errorMessage } from "../util/errors.ts";
 import { callWebhooks, type HookPayload } from "../webhooks/call.ts";
-import type { ReconcilerDeps } from "./deps.ts";
+import type { AnnounceDeps } from "./deps.ts";
 import { lookupAlertProvider, templateLookups } from "./lookups.ts";
 
 export interface AnnounceContext {
-  deps: ReconcilerDeps;
+  deps: AnnounceDeps;
   canary: Canary;
   spec: ResolvedSpec;
   /** Phase and weight after this reconcile. */
@@ -167,7 +167,7 @@ export async function sendNotification(
 }
 
 function alertTarget(
-  deps: ReconcilerDeps,
+  deps: AnnounceDeps,
   canary: Canary,
   alert: NonNullable<Canary["spec"]["analysis"]["alerts"]>[number],
 ): AlertTarget {

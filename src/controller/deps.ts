@@ -38,3 +38,24 @@ export interface ReconcilerDeps {
   /** Events, notifications and hooks after the status write, in order per Canary. */
   announcer: Announcer;
 }
+
+// What each part of a reconcile may reach: the compiler keeps each to the few dependencies it uses, so
+// a newcomer sees them in the signature and a new use is a visible change here.
+/** The Canary's own writes: status, finalizers. */
+export type StatusDeps = Pick<ReconcilerDeps, "writer">;
+/** Events on the Canary. */
+export type EventDeps = Pick<ReconcilerDeps, "events">;
+/** Events, hooks and notifications after the status write. */
+export type AnnounceDeps = Pick<
+  ReconcilerDeps,
+  "caches" | "clock" | "config" | "events" | "notifiers" | "recorder"
+>;
+/** A step's hooks and metric checks. */
+export type GatherDeps = Pick<
+  ReconcilerDeps,
+  "caches" | "clock" | "config" | "outbound" | "prometheusFor" | "recorder"
+>;
+/** A spec that cannot run: its status, an Event, an alert when a run was going on. */
+export type InvalidSpecDeps = StatusDeps &
+  AnnounceDeps &
+  Pick<ReconcilerDeps, "clock">;

@@ -8,7 +8,7 @@ import type { CheckPlan } from "../analysis/bake.ts";
 import { runChecks } from "../metrics/checks.ts";
 import { callWebhook } from "../webhooks/call.ts";
 import { hookType } from "../analysis/hooks.ts";
-import type { ReconcilerDeps } from "./deps.ts";
+import type { GatherDeps } from "./deps.ts";
 import { templateLookups } from "./lookups.ts";
 import type { StepResults } from "./step-observations.ts";
 
@@ -44,7 +44,7 @@ const origin = (url: string): string => {
 
 /** Calls the hooks of `types` in the Canary's order, then runs the checks if asked. */
 export async function gatherStep(
-  deps: ReconcilerDeps,
+  deps: GatherDeps,
   canary: Canary,
   spec: ResolvedSpec,
   input: DecideInput,

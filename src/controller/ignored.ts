@@ -6,7 +6,7 @@ import type { Canary, CanaryStatus } from "../api/canary.ts";
 import { ignoredFields, ignoredMessage } from "../api/ignored-fields.ts";
 import type { ResolvedSpec } from "../api/resolve.ts";
 import { eventReasons, fieldsIgnoredCondition } from "../analysis/reasons.ts";
-import type { ReconcilerDeps } from "./deps.ts";
+import type { EventDeps } from "./deps.ts";
 
 type Condition = NonNullable<CanaryStatus["conditions"]>[number];
 
@@ -52,7 +52,7 @@ function previousCondition(canary: Canary): Condition | undefined {
 
 /** After the status write: one Warning Event when the condition is new for this generation. */
 export async function announceIgnoredFields(
-  deps: ReconcilerDeps,
+  deps: EventDeps,
   canary: Canary,
   written: CanaryStatus,
 ): Promise<void> {

@@ -11,13 +11,13 @@ import {
 import type { Logger } from "../telemetry/logger.ts";
 import { stableStringify } from "../util/hash.ts";
 import { mergePatchFor } from "../util/merge-patch.ts";
-import type { ReconcilerDeps } from "./deps.ts";
+import type { InvalidSpecDeps, StatusDeps } from "./deps.ts";
 import { withoutFinalizer } from "./finalizer.ts";
 import { sendNotification } from "./announcements.ts";
 
 /** Patches the status when it changed; returns whether it wrote. */
 export async function writeStatus(
-  deps: ReconcilerDeps,
+  deps: StatusDeps,
   canary: Canary,
   next: CanaryStatus,
 ): Promise<boolean> {
@@ -38,7 +38,7 @@ export async function writeStatus(
 
 /** A spec that cannot run: a condition and one Warning event per distinct problem; nothing else is touched. */
 export async function writeInvalid(
-  deps: ReconcilerDeps,
+  deps: InvalidSpecDeps,
   canary: Canary,
   issues: Issue[],
   log: Logger,
@@ -107,7 +107,7 @@ const runningPhases = new Set([
 
 /** Sets the finalizers a live Canary should carry; the reconcile runs again once they are written. */
 export async function writeFinalizers(
-  deps: ReconcilerDeps,
+  deps: StatusDeps,
   canary: Canary,
   finalizers: string[],
 ): Promise<{ requeueAfterMs: number }> {
@@ -122,7 +122,7 @@ export async function writeFinalizers(
 
 /** Lets the API server finish deleting the Canary (after the revert, or when it cannot be reverted). */
 export async function releaseFinalizer(
-  deps: ReconcilerDeps,
+  deps: StatusDeps,
   canary: Canary,
 ): Promise<void> {
   // No resourceVersion guard: this reconcile's own status write has already moved it on, and the only
