@@ -225,12 +225,24 @@ describe("dashboard", () => {
     );
 
     // Undo, within the bake's window: the primary goes back to the release before, recorded as asked
-    // from the dashboard.
+    // from the dashboard. The browser holds the POST's response until the page has already shown the
+    // operator's answer (the stream can be faster than the response): the result must still appear.
+    const cdp = await page.createCDPSession();
+    await cdp.send("Fetch.enable", {
+      patterns: [{ urlPattern: "*/requests", requestStage: "Response" }],
+    });
+    let held: string | undefined;
+    cdp.on("Fetch.requestPaused", (event) => {
+      held = event.requestId;
+    });
     await page.click('button[data-action="undo"]');
     await page.waitForFunction(
       () => document.querySelector("#phase")?.textContent === "Failed",
       { timeout: 30_000 },
     );
+    expect(held).toBeDefined();
+    await cdp.send("Fetch.continueRequest", { requestId: held! });
+    await cdp.send("Fetch.disable");
     expect((await s.api.status()).reverted?.by).toBe(
       `system:serviceaccount:${s.ns}:editor (dashboard)`,
     );

@@ -197,6 +197,24 @@ function header(detail) {
   );
 }
 
+/**
+ * What the last request sent from this page came to: the operator's answer once status.lastRequest
+ * carries its id, "waiting" before. Read from the page's state, never from the element that sent it: the
+ * actions are drawn again on every update, and an answer can arrive before the POST's response.
+ */
+function requestResult(detail) {
+  if (!page.pending) return page.sending ? `${page.pendingAction}: sent…` : "";
+  const r = detail.lastRequest;
+  if (r?.id !== page.pending)
+    return `${page.pendingAction}: waiting for the operator…`;
+  return `${r.action}: ${r.result}${r.message ? `: ${r.message}` : ""}`;
+}
+
+function showRequestResult(text) {
+  const el = page.root.querySelector("#request-result");
+  if (el) el.textContent = text;
+}
+
 function actions(detail) {
   const { h, api } = page.ui;
   if (!detail.canPatch)
@@ -205,11 +223,18 @@ function actions(detail) {
       { id: "actions", class: "muted" },
       "Read-only: you may not change this canary.",
     );
-  const result = h("span", { id: "request-result", class: "muted" });
+  const result = h(
+    "span",
+    { id: "request-result", class: "muted" },
+    requestResult(detail),
+  );
   const ask =
     (action, extra = {}) =>
     async () => {
-      result.textContent = `${action}: sent…`;
+      page.pending = undefined;
+      page.pendingAction = action;
+      page.sending = true;
+      showRequestResult(`${action}: sent…`);
       const { status, body } = await api(
         `/api/canaries/${detail.namespace}/${detail.name}/requests`,
         {
@@ -217,11 +242,14 @@ function actions(detail) {
           body: JSON.stringify({ action, ...extra }),
         },
       );
+      page.sending = false;
       page.pending = status === 202 ? body.id : undefined;
-      result.textContent =
+      // The operator may have answered (and the stream delivered it) before this response arrived.
+      showRequestResult(
         status === 202
-          ? `${action}: waiting for the operator…`
-          : `${action}: ${body.error ?? status}`;
+          ? requestResult(page.detail)
+          : `${action}: ${body.error ?? status}`,
+      );
     };
   const button = (label, action, extra) =>
     h(
@@ -316,13 +344,7 @@ export function updateCanaryPage(detail) {
   root
     .querySelector("#header")
     .replaceWith(Object.assign(header(detail), { id: "header" }));
-  const pending = page.pending && detail.lastRequest?.id === page.pending;
   root.querySelector("#actions").replaceWith(actions(detail));
-  if (pending) {
-    const r = detail.lastRequest;
-    root.querySelector("#request-result").textContent =
-      `${r.action}: ${r.result}${r.message ? `: ${r.message}` : ""}`;
-  }
   root.querySelector("#message").textContent = detail.message ?? "";
   root.querySelector("#run-picker").replaceChildren(runPicker(detail));
   root.querySelector("#events").replaceChildren(timeline(detail));
