@@ -2,35 +2,12 @@
 // files written as carbon writes them. Each outcome is asserted: a value, a breach, no data, a
 // rejected query, an unreachable server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MetricTemplateSpec } from "../../src/api/templates.ts";
-import {
-  resolveCanarySpec,
-  type ResolvedMetric,
-} from "../../src/api/resolve.ts";
-import { runCheck, type CheckContext } from "../../src/metrics/checks.ts";
-import { prometheusProvider } from "../../src/metrics/prometheus.ts";
-import { seedCanarySpec } from "../fixtures/seed-canary.ts";
+import { runCheck } from "../../src/metrics/checks.ts";
+import { templateMetric, templateStore } from "../support/check-context.ts";
 import { GraphiteWeb } from "../support/graphite.ts";
 
 const graphite = new GraphiteWeb();
-const templates = new Map<string, MetricTemplateSpec>();
-const resolved = resolveCanarySpec(seedCanarySpec(), {
-  namespace: "apps",
-  knownProviders: ["gloo"],
-  defaultProvider: "gloo",
-  defaultMetricsServer: "http://127.0.0.1:9",
-  minIntervalMs: 1000,
-});
-if (!resolved.ok) throw new Error("fixture must resolve");
-const ctx: CheckContext = {
-  name: "podinfo",
-  namespace: "apps",
-  spec: resolved.spec,
-  prometheus: prometheusProvider({ address: "http://127.0.0.1:9" }),
-  timeoutMs: 5000,
-  lookupTemplate: (ns, name) => templates.get(`${ns}/${name}`),
-  lookupSecret: () => undefined,
-};
+const { templates, ctx } = templateStore();
 
 const check = (
   query: string,
@@ -41,16 +18,7 @@ const check = (
     provider: { type: "graphite", address },
     query,
   });
-  const metric: ResolvedMetric = {
-    name: "graphite",
-    intervalMs: 60_000,
-    ...range,
-    templateRef: { name: "graphite", namespace: "apps" },
-    templateVariables: {},
-    minRequests: 0,
-    dryRun: false,
-  };
-  return runCheck(metric, ctx);
+  return runCheck(templateMetric("graphite", range), ctx);
 };
 
 beforeAll(async () => {

@@ -2,36 +2,13 @@
 // value, a breach, no data, a query Flux rejects, a token it refuses, reachability.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MetricTemplateSpec } from "../../src/api/templates.ts";
-import {
-  resolveCanarySpec,
-  type ResolvedMetric,
-} from "../../src/api/resolve.ts";
-import { runCheck, type CheckContext } from "../../src/metrics/checks.ts";
-import { prometheusProvider } from "../../src/metrics/prometheus.ts";
+import { runCheck } from "../../src/metrics/checks.ts";
 import { templateProvider } from "../../src/metrics/registry.ts";
-import { seedCanarySpec } from "../fixtures/seed-canary.ts";
+import { templateMetric, templateStore } from "../support/check-context.ts";
 import { InfluxDb } from "../support/influxdb.ts";
 
 const influx = new InfluxDb();
-const templates = new Map<string, MetricTemplateSpec>();
-const secrets = new Map<string, Record<string, string>>();
-const resolved = resolveCanarySpec(seedCanarySpec(), {
-  namespace: "apps",
-  knownProviders: ["gloo"],
-  defaultProvider: "gloo",
-  defaultMetricsServer: "http://127.0.0.1:9",
-  minIntervalMs: 1000,
-});
-if (!resolved.ok) throw new Error("fixture must resolve");
-const ctx: CheckContext = {
-  name: "podinfo",
-  namespace: "apps",
-  spec: resolved.spec,
-  prometheus: prometheusProvider({ address: "http://127.0.0.1:9" }),
-  timeoutMs: 5000,
-  lookupTemplate: (ns, name) => templates.get(`${ns}/${name}`),
-  lookupSecret: (ns, name) => secrets.get(`${ns}/${name}`),
-};
+const { templates, secrets, ctx } = templateStore();
 
 const template = (query: string, secret = "influx"): MetricTemplateSpec => ({
   provider: {
@@ -47,16 +24,7 @@ const check = (
   secret?: string,
 ) => {
   templates.set("apps/influx", template(query, secret));
-  const metric: ResolvedMetric = {
-    name: "influx",
-    intervalMs: 60_000,
-    ...range,
-    templateRef: { name: "influx", namespace: "apps" },
-    templateVariables: {},
-    minRequests: 0,
-    dryRun: false,
-  };
-  return runCheck(metric, ctx);
+  return runCheck(templateMetric("influx", range), ctx);
 };
 const latency = (measurement: string) =>
   `from(bucket: "envoy/autogen") |> range(start: -5m) |> filter(fn: (r) => r._measurement == "${measurement}" and r.app == "{{ target }}") |> last()`;

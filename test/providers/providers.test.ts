@@ -6,13 +6,8 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MetricTemplateSpec } from "../../src/api/templates.ts";
-import {
-  resolveCanarySpec,
-  type ResolvedMetric,
-} from "../../src/api/resolve.ts";
-import { runCheck, type CheckContext } from "../../src/metrics/checks.ts";
-import { prometheusProvider } from "../../src/metrics/prometheus.ts";
-import { seedCanarySpec } from "../fixtures/seed-canary.ts";
+import { runCheck } from "../../src/metrics/checks.ts";
+import { templateMetric, templateStore } from "../support/check-context.ts";
 import { AuthProxy } from "../support/auth-proxy.ts";
 import { DatadogStub } from "../support/datadog-stub.ts";
 import { EnvoyExporter } from "../support/envoy-exporter.ts";
@@ -26,42 +21,8 @@ const datadog = new DatadogStub();
 const moto = new MotoServer();
 let proxy: AuthProxy;
 
-const templates = new Map<string, MetricTemplateSpec>();
-const secrets = new Map<string, Record<string, string>>();
-const resolved = resolveCanarySpec(seedCanarySpec(), {
-  namespace: "apps",
-  knownProviders: ["gloo"],
-  defaultProvider: "gloo",
-  defaultMetricsServer: "http://127.0.0.1:9",
-  minIntervalMs: 1000,
-});
-if (!resolved.ok) throw new Error("fixture must resolve");
-
-const ctx: CheckContext = {
-  name: "podinfo",
-  namespace: "apps",
-  spec: resolved.spec,
-  prometheus: prometheusProvider({ address: "http://127.0.0.1:9" }),
-  timeoutMs: 3000,
-  lookupTemplate: (ns, name) => templates.get(`${ns}/${name}`),
-  lookupSecret: (ns, name) => secrets.get(`${ns}/${name}`),
-};
-
-function metric(
-  template: string,
-  range: { min?: number; max?: number },
-  variables: Record<string, string> = {},
-): ResolvedMetric {
-  return {
-    name: template,
-    intervalMs: 60_000,
-    ...range,
-    templateRef: { name: template, namespace: "apps" },
-    templateVariables: variables,
-    minRequests: 0,
-    dryRun: false,
-  };
-}
+const { templates, secrets, ctx } = templateStore(3000);
+const metric = templateMetric;
 
 beforeAll(async () => {
   Object.assign(process.env, motoEnv);
