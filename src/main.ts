@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Composition root: flags -> logger, Kubernetes client (one pooled, rate-limited connection), registries
-// -> caches, work queue, step observations, announcer, HTTP server, leader election.
+// -> caches, work queue, step observations, background work, HTTP server, leader election.
 import "./relaunch.ts"; // first: runs with the operator's V8 flags and malloc setting, however started
 import { parseOperatorFlags } from "./config/flags.ts";
-import { Announcer } from "./controller/announcement-queue.ts";
+import { BackgroundWork } from "./controller/background.ts";
 import { ensureWith } from "./controller/actions.ts";
 import { canaryKey, createCaches, type Caches } from "./controller/caches.ts";
 import {
@@ -274,7 +274,9 @@ async function main(): Promise<void> {
         ]
       : []),
   ];
-  const announcer = new Announcer(logger.child({ component: "announcer" }));
+  const background = new BackgroundWork(
+    logger.child({ component: "background" }),
+  );
   const events = kubeEventRecorder(
     api,
     clock,
@@ -303,14 +305,9 @@ async function main(): Promise<void> {
     config,
     knownProviders: routerNames,
     stepTimes: new StepTimes(),
-    steps: new StepObservations(clock, enqueue, (key, error) =>
-      queueLog.warn(
-        { canary: key, err: errorMessage(error) },
-        "gathering a step's results failed",
-      ),
-    ),
+    steps: new StepObservations(clock, enqueue, background),
     outbound: new FairSlots(outboundPerProvider),
-    announcer,
+    background,
   });
 
   const server = createHttpServer(recorder.registry, {
@@ -359,7 +356,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "shutting down: finishing reconciles in flight");
     leading = false;
     await queue.shutdown();
-    await announcer.drain();
+    await background.drain();
     await elector?.release();
     await dashboard?.stop();
     await caches.stop();

@@ -10,7 +10,7 @@ import type { Router } from "../routers/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { Recorder } from "../telemetry/recorder.ts";
 import type { Clock } from "../util/clock.ts";
-import type { Announcer } from "./announcement-queue.ts";
+import type { BackgroundWork } from "./background.ts";
 import type { Caches } from "./caches.ts";
 import type { FairSlots } from "./fair-slots.ts";
 import type { StepObservations } from "./step-observations.ts";
@@ -35,8 +35,11 @@ export interface ReconcilerDeps {
   stepTimes: StepTimes;
   /** Bounds calls per metrics provider and per webhook host. */
   outbound: FairSlots;
-  /** Events, notifications and hooks after the status write, in order per Canary. */
-  announcer: Announcer;
+  /**
+   * Work a reconcile starts and does not wait for: announcements after the status write (queued in
+   * order per Canary) and provider checks; `steps` gathers through it too.
+   */
+  background: BackgroundWork;
 }
 
 // What each part of a reconcile may reach: the compiler keeps each to the few dependencies it uses, so

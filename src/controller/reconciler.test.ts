@@ -17,7 +17,7 @@ import { routers } from "../routers/registry.ts";
 import type { Router } from "../routers/types.ts";
 import { Recorder } from "../telemetry/recorder.ts";
 import { ensureWith } from "./actions.ts";
-import { Announcer } from "./announcement-queue.ts";
+import { BackgroundWork } from "./background.ts";
 import { createCaches, type Caches } from "./caches.ts";
 import { FairSlots } from "./fair-slots.ts";
 import { lookupRoute, lookupRouteTable, lookupUpstream } from "./lookups.ts";
@@ -85,6 +85,7 @@ async function world() {
   const held = caches;
   const routerCache = new Map<string, Router>();
   const events: string[] = [];
+  const background = new BackgroundWork(logger);
   const reconcile = createReconciler({
     caches: held,
     writer,
@@ -123,13 +124,9 @@ async function world() {
     config: parsed.config,
     knownProviders: routerNames,
     stepTimes: new StepTimes(),
-    steps: new StepObservations(
-      clock,
-      (key) => enqueued.push(key),
-      () => {},
-    ),
+    steps: new StepObservations(clock, (key) => enqueued.push(key), background),
     outbound: new FairSlots(8),
-    announcer: new Announcer(logger),
+    background,
   });
   const step = async (advanceMs = 0) => {
     clock.advance(advanceMs);

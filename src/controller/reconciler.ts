@@ -31,7 +31,7 @@ import {
 import { gatherStep, metricTimeoutMs, stepIdentity } from "./gather.ts";
 import { templateLookups } from "./lookups.ts";
 import { observe, type Observed } from "./observe.ts";
-import { checkProvidersInBackground } from "./provider-check.ts";
+import { checkProviders } from "./provider-check.ts";
 import { pendingRequest } from "./request-annotation.ts";
 import {
   releaseFinalizer,
@@ -192,8 +192,9 @@ async function reconcile(
       );
   const later = decision.actions.filter((a) => timingOf(a) === "afterStatus");
   if (later.length > 0)
-    deps.announcer.add(
+    deps.background.queue(
       canaryKey(canary.metadata.namespace, canary.metadata.name),
+      "announcement",
       async () => {
         for (const action of later) await carryOut(action, ctx);
       },
@@ -203,8 +204,9 @@ async function reconcile(
       (a) => a.type === "notify" && a.kind === "initialized",
     )
   )
-    checkProvidersInBackground(canary, spec, {
+    checkProviders(canary, spec, {
       events: deps.events,
+      background: deps.background,
       timeoutMs: metricTimeoutMs,
       ...templateLookups(deps.caches),
     });

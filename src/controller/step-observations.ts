@@ -7,6 +7,7 @@
 import type { CheckResult } from "../api/canary.ts";
 import type { HookResult } from "../analysis/types.ts";
 import type { Clock } from "../util/clock.ts";
+import type { BackgroundWork } from "./background.ts";
 
 export interface StepResults {
   hooks: HookResult[];
@@ -24,17 +25,17 @@ export class StepObservations {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
   private readonly wake: (key: string) => void;
-  private readonly onError: (key: string, error: unknown) => void;
+  private readonly background: BackgroundWork;
 
-  /** `wake` queues a Canary again once its results are in. */
+  /** `wake` queues a Canary again once its results are in (or gathering them failed). */
   constructor(
     clock: Clock,
     wake: (key: string) => void,
-    onError: (key: string, error: unknown) => void,
+    background: BackgroundWork,
   ) {
     this.clock = clock;
     this.wake = wake;
-    this.onError = onError;
+    this.background = background;
   }
 
   /**
@@ -56,18 +57,19 @@ export class StepObservations {
     const fresh: Entry = { step };
     this.entries.set(key, fresh);
     const startedAt = this.clock.now();
-    void gather().then(
-      (results) => {
-        if (this.entries.get(key) !== fresh) return; // superseded
-        fresh.results = { ...results, startedAt };
-        this.wake(key);
-      },
-      (error: unknown) => {
+    this.background.run(key, "gathering a step's results", async () => {
+      let results: Omit<StepResults, "startedAt">;
+      try {
+        results = await gather();
+      } catch (error) {
         if (this.entries.get(key) === fresh) this.entries.delete(key);
-        this.onError(key, error);
-        this.wake(key);
-      },
-    );
+        this.wake(key); // the next reconcile gathers again
+        throw error;
+      }
+      if (this.entries.get(key) !== fresh) return; // superseded
+      fresh.results = { ...results, startedAt };
+      this.wake(key);
+    });
     return undefined;
   }
 
