@@ -2,7 +2,15 @@
 // fleet benchmark's idle breakdown) or every version an object went through (the chaos test). A watch
 // cannot promise the latter: after an API server restart a watcher resumes with a fresh LIST and misses
 // whatever was written while it reconnected.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -30,6 +38,8 @@ export interface AuditEvent<T = unknown> {
   responseObject?: T;
   /** When the API server finished the request (ms since the epoch). */
   at: number;
+  /** When the API server received it (ms since the epoch). */
+  receivedAt: number;
 }
 
 export interface AuditLog {
@@ -75,28 +85,69 @@ export function auditLog(rules: AuditRule[]): AuditLog {
       `--audit-log-path=${path}`,
       "--audit-log-mode=blocking",
       "--audit-log-format=json",
+      // Never rotated (the default rotates at 100 MiB, and readers would miss what moved aside).
+      "--audit-log-maxsize=100000",
     ],
     ...readAuditLog(path),
   };
 }
 
-/** An audit log written by another process (the test cluster's, whose path its state records). */
+type RawEvent = Omit<AuditEvent, "at" | "receivedAt"> & {
+  stage?: string;
+  stageTimestamp?: string;
+  requestReceivedTimestamp?: string;
+};
+
+const chunkBytes = 16 * 1024 * 1024;
+
+/**
+ * An audit log written by another process (the test cluster's, whose path its state records). Read
+ * incrementally: each call parses only what was appended since the last, as bytes, so a log of several
+ * hundred MiB (a fleet benchmark's) is neither parsed twice nor held as one string.
+ */
 export function readAuditLog(path: string): Omit<AuditLog, "apiserverArgs"> {
+  let offset = 0;
+  let partial: Buffer = Buffer.alloc(0);
+  let parsed: AuditEvent[] = [];
+  const take = (line: Buffer) => {
+    if (line.length === 0) return;
+    const e = JSON.parse(line.toString("utf8")) as RawEvent;
+    if (e.stage !== "ResponseComplete") return;
+    parsed.push({
+      ...e,
+      at: Date.parse(e.stageTimestamp ?? ""),
+      receivedAt: Date.parse(e.requestReceivedTimestamp ?? ""),
+    });
+  };
   return {
     path,
     events<T>() {
       if (!existsSync(path)) return [];
-      return readFileSync(path, "utf8")
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .map((line) => {
-          const e = JSON.parse(line) as Omit<AuditEvent<T>, "at"> & {
-            stage?: string;
-            stageTimestamp?: string;
-          };
-          return { ...e, at: Date.parse(e.stageTimestamp ?? "") };
-        })
-        .filter((e) => (e as { stage?: string }).stage === "ResponseComplete");
+      const size = statSync(path).size;
+      if (size < offset) {
+        // Truncated or replaced: start over.
+        offset = 0;
+        partial = Buffer.alloc(0);
+        parsed = [];
+      }
+      const fd = openSync(path, "r");
+      try {
+        while (offset < size) {
+          const chunk = Buffer.alloc(Math.min(chunkBytes, size - offset));
+          const read = readSync(fd, chunk, 0, chunk.length, offset);
+          if (read === 0) break;
+          offset += read;
+          let data = Buffer.concat([partial, chunk.subarray(0, read)]);
+          for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10)) {
+            take(data.subarray(0, nl));
+            data = data.subarray(nl + 1);
+          }
+          partial = Buffer.from(data); // a line the writer has not finished
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return parsed.slice() as AuditEvent<T>[];
     },
   };
 }
