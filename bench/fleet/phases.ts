@@ -108,8 +108,9 @@ export async function busyFleet(
   observer: FleetObserver,
   members: FleetMember[],
   intervalMs: number,
+  /** Filled with each member's release time (namespace/name -> ms). */
+  released = new Map<string, number>(),
 ): Promise<BusyResult> {
-  const released = new Map<string, number>();
   await inParallel(members, 64, async (m) => {
     released.set(keyOf(m), Date.now());
     await setImage(api, m, "6.0.1");

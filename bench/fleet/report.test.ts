@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { idealRunSeconds, type BusyResult } from "./phases.ts";
-import { checkTargets, type FleetReport } from "./report.ts";
+import { checkTargets, rssTargetMiB, type FleetReport } from "./report.ts";
 
 const busy = (succeededMaxSeconds: number): BusyResult => ({
   released: 333,
@@ -50,5 +50,41 @@ describe("fleet benchmark targets", () => {
     expect(checkTargets(report(busy(90.1)))).toEqual([
       "busy: slowest Succeeded after 90.1 s (target <= 90 s: ideal 70 s + 2 intervals)",
     ]);
+  });
+});
+
+describe("targets by fleet size", () => {
+  it("holds idle RSS to Flagger's at 300 and 1,000 and to 250 MiB at 5,000", () => {
+    expect(rssTargetMiB(100)).toBeUndefined();
+    expect(rssTargetMiB(300)).toBe(83);
+    expect(rssTargetMiB(1000)).toBe(120);
+    expect(rssTargetMiB(5000)).toBe(250);
+    const at = (canaries: number, mib: number) =>
+      checkTargets({
+        ...report(busy(80)),
+        canaries,
+        idle: { cpuPercent: 0.1, rssMiB: [mib] },
+      });
+    expect(at(300, 83)).toEqual([]);
+    expect(at(300, 84)).toEqual(["idle RSS 84 MiB (target <= 83)"]);
+    expect(at(5000, 250)).toEqual([]);
+  });
+
+  it("misses a busy fleet whose operator-side step time p99 is over 100 ms", () => {
+    const spread = (p99: number) => ({ p50: 10, p99, max: p99 });
+    const split = (p99: number) => ({
+      steps: 10,
+      operatorMs: spread(p99),
+      queueMs: spread(1),
+      metricsMs: spread(200),
+      applyMs: spread(1),
+      serverMs: spread(5),
+    });
+    expect(
+      checkTargets({ ...report(busy(80)), busySplit: split(100) }),
+    ).toEqual([]);
+    expect(
+      checkTargets({ ...report(busy(80)), busySplit: split(101) }),
+    ).toEqual(["busy operator-side step time p99 101 ms (target <= 100)"]);
   });
 });

@@ -1,10 +1,14 @@
 // The fleet benchmark's table, JSON and targets (issue: fleet scale; Flagger 1.44 measured alongside).
 import type { BusyResult, DetectionResult } from "./phases.ts";
+import type { Spread, StepSplit } from "./step-split.ts";
 
 export interface FleetReport {
   canaries: number;
   unrelated: number;
   initializedSeconds: number;
+  /** The operator's CPU (% of one core) while the fleet initialized, and during the busy phase. */
+  initializingCpuPercent?: number;
+  busyCpuPercent?: number;
   idleBeforeUnrelated: { cpuPercent: number; rssMiB: number[] };
   idle: { cpuPercent: number; rssMiB: number[] };
   unrelatedRssGrowthMiB: number;
@@ -16,6 +20,8 @@ export interface FleetReport {
   idleWrites?: Record<string, number>;
   /** With --audit: every write of the busy phase, by user agent, verb and resource. */
   busyWrites?: Record<string, number>;
+  /** With the audit log: each busy step split into operator, metrics server and API server time. */
+  busySplit?: StepSplit;
   detection: DetectionResult;
   busy?: BusyResult;
   operatorLogTail: string;
@@ -38,6 +44,10 @@ export function printReport(r: FleetReport, say: (line: string) => void): void {
   );
   say("|---|---|");
   say(`| time until all are Initialized | ${f1(r.initializedSeconds)} s |`);
+  if (r.initializingCpuPercent !== undefined)
+    say(
+      `| operator CPU while initializing (% of one core) | ${f1(r.initializingCpuPercent)} % |`,
+    );
   say(
     `| operator CPU while idle (% of one core) | ${f2(r.idle.cpuPercent)} % |`,
   );
@@ -66,6 +76,8 @@ export function printReport(r: FleetReport, say: (line: string) => void): void {
     say(
       `| busy: ${b.released} released at once, step lateness | p50 ${f2(b.stepLatenessP50Seconds)} s, p99 ${f2(b.stepLatenessP99Seconds)} s, max ${f2(b.stepLatenessMaxSeconds)} s over ${b.steps} steps |`,
     );
+    if (r.busyCpuPercent !== undefined)
+      say(`| busy: operator CPU (% of one core) | ${f1(r.busyCpuPercent)} % |`);
     say(
       `| busy: set image -> Succeeded | p50 ${f1(b.succeededP50Seconds)} s, max ${f1(b.succeededMaxSeconds)} s (ideal ${b.idealSeconds} s; ${b.succeeded}/${b.released} succeeded) |`,
     );
@@ -87,6 +99,7 @@ export function printReport(r: FleetReport, say: (line: string) => void): void {
     (a, b) => b[1] - a[1],
   ))
     say(`  ${key.padEnd(40)} ${f1(value)}`);
+  if (r.busySplit) printSplit(r.busySplit, say);
   if (r.idleWrites) printWrites("writes while idle", r.idleWrites, say);
   if (r.busyWrites) printWrites("writes while busy", r.busyWrites, say);
   if (Object.keys(r.idleChurnPerMinute).length > 0) {
@@ -94,6 +107,26 @@ export function printReport(r: FleetReport, say: (line: string) => void): void {
     for (const [key, value] of Object.entries(r.idleChurnPerMinute))
       say(`  ${key.padEnd(40)} ${f1(value)}`);
   }
+}
+
+const ms = (x: Spread) =>
+  `${Math.round(x.p50)} / ${Math.round(x.p99)} / ${Math.round(x.max)} ms`;
+
+function printSplit(split: StepSplit, say: (line: string) => void): void {
+  say(
+    `busy steps split from the audit log (${split.steps} steps; p50 / p99 / max):`,
+  );
+  say(
+    `  operator-side (due -> RouteTable write received) ${ms(split.operatorMs)}`,
+  );
+  say(`    due -> first metric query arrives             ${ms(split.queueMs)}`);
+  say(`    last answer -> RouteTable write received      ${ms(split.applyMs)}`);
+  say(
+    `  metrics server (first query -> last answer)     ${ms(split.metricsMs)}`,
+  );
+  say(
+    `  API server (write received -> answered)         ${ms(split.serverMs)}`,
+  );
 }
 
 function printWrites(
@@ -106,11 +139,24 @@ function printWrites(
     say(`  ${key.padEnd(60)} ${value}`);
 }
 
-/** The issue's targets; the scale-dependent ones apply from 1,000 canaries. */
+/**
+ * Idle RSS targets: at most Flagger 1.44's on the same cluster (83 MiB at 300 canaries, 120 MiB at
+ * 1,000), and 250 MiB at 5,000 (which Flagger was not measured at).
+ */
+export function rssTargetMiB(canaries: number): number | undefined {
+  if (canaries >= 5000) return 250;
+  if (canaries >= 1000) return 120;
+  if (canaries >= 300) return 83;
+  return undefined;
+}
+
+/** The issues' targets; the scale-dependent ones apply from 1,000 canaries. */
 export function checkTargets(r: FleetReport): string[] {
   const misses: string[] = [];
   const rss = r.idle.rssMiB;
   const big = r.canaries >= 1000;
+  const huge = r.canaries >= 5000;
+  const rssTarget = rssTargetMiB(r.canaries);
   if (Object.keys(r.idleChurnPerMinute).length > 0)
     misses.push(
       `workloads changed while idle: ${JSON.stringify(r.idleChurnPerMinute)}`,
@@ -119,12 +165,13 @@ export function checkTargets(r: FleetReport): string[] {
     misses.push(
       `RSS grew ${f1(r.unrelatedRssGrowthMiB)} MiB with ${r.unrelated} unrelated objects (target <= 20)`,
     );
-  if (big && (rss.at(-1) ?? Infinity) > 120)
-    misses.push(`idle RSS ${rss.at(-1)} MiB (target <= 120)`);
+  if (rssTarget !== undefined && (rss.at(-1) ?? Infinity) > rssTarget)
+    misses.push(`idle RSS ${rss.at(-1)} MiB (target <= ${rssTarget})`);
   if (rss.length > 1 && (rss.at(-1) ?? 0) - (rss[0] ?? 0) > 5)
     misses.push(`idle RSS not flat: ${rss.join(", ")}`);
-  if (r.idle.cpuPercent > 2)
-    misses.push(`idle CPU ${f2(r.idle.cpuPercent)} % (target <= 2)`);
+  const cpuTarget = huge ? 1 : 2;
+  if (r.idle.cpuPercent > cpuTarget)
+    misses.push(`idle CPU ${f2(r.idle.cpuPercent)} % (target <= ${cpuTarget})`);
   if (sum(r.idleRequestsPerMinute) > 60)
     misses.push(
       `idle API requests ${f1(sum(r.idleRequestsPerMinute))}/min (target <= 60)`,
@@ -136,7 +183,7 @@ export function checkTargets(r: FleetReport): string[] {
     misses.push(
       `detection p99 ${f2(r.detection.p99Seconds)} s, ${r.detection.detected}/${r.detection.releases} (target <= 1 s)`,
     );
-  if (big && r.initializedSeconds > 240)
+  if (big && !huge && r.initializedSeconds > 240)
     misses.push(
       `all Initialized in ${f1(r.initializedSeconds)} s (target <= 240)`,
     );
@@ -144,6 +191,10 @@ export function checkTargets(r: FleetReport): string[] {
     if (!(r.busy.stepLatenessP99Seconds <= 1))
       misses.push(
         `busy step lateness p99 ${f2(r.busy.stepLatenessP99Seconds)} s (target <= 1)`,
+      );
+    if (r.busySplit && !(r.busySplit.operatorMs.p99 <= 100))
+      misses.push(
+        `busy operator-side step time p99 ${Math.round(r.busySplit.operatorMs.p99)} ms (target <= 100)`,
       );
     if (r.busy.succeeded < r.busy.released)
       misses.push(`busy: ${r.busy.succeeded}/${r.busy.released} succeeded`);

@@ -1,11 +1,14 @@
 // npm run bench:fleet -- [--canaries 300] [--unrelated 4000] [--check] [--json out.json]
 //                        [--operator-arg=--kubeconfig-qps=200 ...] (extra operator flags, repeatable)
+//                        [--bare] (start `node dist/src/main.js` with no flags, as the `siskin` bin does)
+//                        [--skip-audit] (no audit log: no write breakdown, no step split)
 // A fleet on the local cluster and the operator as a process (the compiled dist/, as the image runs it):
 //   1. N Deployments + Canaries (interval 10s): time until all are Initialized
 //   2. 2 minutes idle: operator CPU and RSS, API requests by verb and resource
 //   3. with --unrelated B: B unrelated 8 KiB ConfigMaps/Secrets, 2 more minutes idle: RSS growth
 //   4. detection: 20 `set image` spread over one interval -> Progressing (p50/p99)
-//   5. busy: N/3 canaries released at once, metrics answering in 200 ms: step lateness, time to Succeeded
+//   5. busy: N/3 canaries released at once, metrics answering in 200 ms: step lateness, time to Succeeded,
+//      and each step split from the audit log into operator, metrics server and API server time
 //   6. baseline: the operator stopped, 2 minutes: the API server's requests without it (subtracted)
 // Prints a table and JSON; --check exits 1 when a target is missed.
 import { existsSync, writeFileSync } from "node:fs";
@@ -23,6 +26,7 @@ import {
   deployment,
   fleetIntervalMs,
   fleetMembers,
+  fleetWeights,
   unrelatedObjects,
   type FleetMember,
 } from "../../dev/fleet.ts";
@@ -36,7 +40,13 @@ import {
   workloadChurn,
 } from "./measure.ts";
 import { PrometheusStub } from "../../dev/services/prometheus-stub.ts";
-import { writeAudit, writesBetween } from "./audit.ts";
+import {
+  queriesByCanary,
+  stepWrites,
+  writeAudit,
+  writesBetween,
+} from "./audit.ts";
+import { stepSplit } from "./step-split.ts";
 import { FleetObserver } from "./observe.ts";
 import { busyFleet, detection } from "./phases.ts";
 import { checkTargets, printReport, type FleetReport } from "./report.ts";
@@ -52,7 +62,8 @@ const { values: args } = parseArgs({
     check: { type: "boolean", default: false },
     json: { type: "string" },
     "skip-busy": { type: "boolean", default: false },
-    audit: { type: "boolean", default: false },
+    "skip-audit": { type: "boolean", default: false },
+    bare: { type: "boolean", default: false },
     "operator-arg": { type: "string", multiple: true, default: [] },
   },
 });
@@ -134,17 +145,19 @@ async function main(): Promise<number> {
   say(
     `fleet: ${n} canaries, ${unrelated} unrelated objects, operator ${entry}`,
   );
-  const audit = args.audit ? writeAudit() : undefined;
+  const audit = args["skip-audit"] ? undefined : writeAudit();
   const cluster = await startCluster({
     log: (m) => say(`  cluster: ${m}`),
     ...(audit ? { apiserverArgs: audit.apiserverArgs } : {}),
   });
   const metrics = new PrometheusStub({
     delayMs: Number(args["metrics-delay-ms"]),
+    record: audit !== undefined,
   });
   await metrics.start();
   const client = new KubeClient(
     loadClusterAccess({ kubeconfig: cluster.state.kubeconfig }),
+    { userAgent: "siskin-bench" },
   );
   const api = new KubeApi(client);
   const observer = new FleetObserver(client);
@@ -156,6 +169,7 @@ async function main(): Promise<number> {
     minAnalysisInterval: "10s",
     logLevel: "info",
     extraArgs: args["operator-arg"],
+    bare: args.bare,
   });
   const report: Partial<FleetReport> = { canaries: n, unrelated };
   try {
@@ -175,6 +189,7 @@ async function main(): Promise<number> {
     operator.start();
     say(`operator started (pid ${operator.pid}); creating ${n} Canaries`);
     const t0 = Date.now();
+    const initCpu = operator.pid ? sampleProcess(operator.pid) : undefined;
     await createAll(
       api,
       members.map((m) => canary(m, metrics.url)),
@@ -186,6 +201,11 @@ async function main(): Promise<number> {
       900_000,
     );
     report.initializedSeconds = (Date.now() - t0) / 1000;
+    if (initCpu && operator.pid)
+      report.initializingCpuPercent = cpuPercent(
+        initCpu,
+        sampleProcess(operator.pid),
+      );
     say(`all ${n} Initialized in ${report.initializedSeconds.toFixed(1)} s`);
 
     // Idle means nothing left to do: the controllers have scaled every target down and every primary
@@ -258,8 +278,30 @@ async function main(): Promise<number> {
         `busy: ${busy.length} canaries released at once, metrics answer in ${args["metrics-delay-ms"]} ms`,
       );
       const from = Date.now();
-      report.busy = await busyFleet(api, observer, busy, fleetIntervalMs);
-      if (audit) report.busyWrites = writesBetween(audit, from, Date.now());
+      const busyCpu = operator.pid ? sampleProcess(operator.pid) : undefined;
+      const released = new Map<string, number>();
+      report.busy = await busyFleet(
+        api,
+        observer,
+        busy,
+        fleetIntervalMs,
+        released,
+      );
+      if (busyCpu && operator.pid)
+        report.busyCpuPercent = cpuPercent(
+          busyCpu,
+          sampleProcess(operator.pid),
+        );
+      if (audit) {
+        report.busyWrites = writesBetween(audit, from, Date.now());
+        report.busySplit = stepSplit({
+          intervalMs: fleetIntervalMs,
+          released,
+          weights: fleetWeights,
+          ...stepWrites(audit, from),
+          queries: queriesByCanary(metrics.calls, [...released.keys()]),
+        });
+      }
     }
 
     await operator.stop();

@@ -25,6 +25,11 @@ export interface OperatorOptions {
   port?: number;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /**
+   * Start it as `node <entry>` with none of the operator's V8 flags or environment, as the package's
+   * `siskin` bin and any other launcher do: the program relaunches itself with them (src/relaunch.ts).
+   */
+  bare?: boolean;
 }
 
 export class OperatorProcess {
@@ -55,7 +60,7 @@ export class OperatorProcess {
       command ?? process.execPath,
       [
         ...prefixArgs,
-        ...operatorNodeFlags,
+        ...(o.bare ? [] : operatorNodeFlags),
         o.entry ?? join(repoRoot, "src/main.ts"),
         `--kubeconfig=${o.kubeconfig}`,
         ...(o.namespace ? [`--namespace=${o.namespace}`] : []),
@@ -71,7 +76,7 @@ export class OperatorProcess {
         ...(o.extraArgs ?? []),
       ],
       this.logPath,
-      { ...operatorEnv, ...o.env },
+      { ...(o.bare ? {} : operatorEnv), ...o.env },
     );
   }
 

@@ -5,6 +5,14 @@ import { createServer, type Server } from "node:http";
 
 export type Answer = (query: string) => number | undefined;
 
+/** One query as the stub saw it (kept when `record` is set): the fleet benchmark's step split. */
+export interface StubCall {
+  query: string;
+  /** When the request arrived and when its answer was sent (ms since the epoch). */
+  at: number;
+  answeredAt: number;
+}
+
 export const healthyAnswer: Answer = (query) =>
   query.includes("histogram_quantile") ? 20 : 100;
 
@@ -15,12 +23,18 @@ export class PrometheusStub {
   answer: Answer;
   /** While true, every connection is cut without an answer, as an unreachable provider behaves. */
   unreachable = false;
+  /** Every answered query, when constructed with `record: true`. */
+  readonly calls: StubCall[] = [];
   private server: Server | undefined;
   private readonly delayMs: number;
+  private readonly record: boolean;
 
-  constructor(options: { delayMs?: number; answer?: Answer } = {}) {
+  constructor(
+    options: { delayMs?: number; answer?: Answer; record?: boolean } = {},
+  ) {
     this.delayMs = options.delayMs ?? 0;
     this.answer = options.answer ?? healthyAnswer;
+    this.record = options.record ?? false;
   }
 
   async start(): Promise<void> {
@@ -33,7 +47,9 @@ export class PrometheusStub {
         return;
       }
       const value = this.answer(query);
+      const at = Date.now();
       setTimeout(() => {
+        if (this.record) this.calls.push({ query, at, answeredAt: Date.now() });
         res.writeHead(200, { "content-type": "application/json" }).end(
           JSON.stringify({
             status: "success",
