@@ -45,4 +45,4 @@ FROM runtime AS operator
 USER node
 # V8 flags and the malloc setting: src/node-flags.ts says why (a test keeps the two the same).
 ENV MALLOC_ARENA_MAX=2
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--expose-gc", "dist/src/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--expose-gc", "--no-opt", "--no-maglev", "dist/src/main.js"]

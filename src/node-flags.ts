@@ -8,7 +8,17 @@
 // scavenges while busy.
 // --expose-gc: the operator compacts its heap once, 30 s after a burst of reconciles ends
 // (util/idle-compaction.ts), instead of holding what the burst grew until V8's memory reducer runs.
-export const operatorNodeFlags = ["--max-semi-space-size=1", "--expose-gc"];
+// --no-opt --no-maglev: V8 runs the operator's JavaScript in its interpreter and baseline compiler
+// (Sparkplug) only. The operator waits on the network; its hot paths are JSON and TLS (C++), and its
+// JavaScript is not CPU-bound. The optimizing compilers cost memory whether or not they pay: their own
+// code paged in from the node binary and the code they emit. An idle 300-canary operator holds 80 MiB
+// instead of 92-93 MiB (npm run bench:fleet; docs/fleet.md has the CPU it costs while busy).
+export const operatorNodeFlags = [
+  "--max-semi-space-size=1",
+  "--expose-gc",
+  "--no-opt",
+  "--no-maglev",
+];
 
 // Environment the operator runs with, passed the same ways. MALLOC_ARENA_MAX=2: glibc gives each thread
 // that contends for malloc an arena of its own (up to 8 per core) and keeps what they grew; Node's

@@ -107,7 +107,9 @@ describe("siskin command started bare (no node flags, no environment)", () => {
           (await commandLine()).includes("--expose-gc") && commandLine(),
         { what: "the operator's command line with its flags" },
       );
-      expect(cmdline.split("\0").slice(1, 3)).toEqual(operatorNodeFlags);
+      expect(
+        cmdline.split("\0").slice(1, 1 + operatorNodeFlags.length),
+      ).toEqual(operatorNodeFlags);
       expect(
         readFileSync(`/proc/${pid}/environ`, "utf8").split("\0"),
       ).toContain("MALLOC_ARENA_MAX=2");

@@ -14,6 +14,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { repoRoot } from "../../dev/cluster/cluster.ts";
 import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
 import { HttpRecorder } from "../../dev/services/http-recorder.ts";
+import { operatorNodeFlags } from "../../src/node-flags.ts";
 import { ImageProcess, imageSize } from "../../dev/services/image-process.ts";
 import { LocalPrometheus } from "../../dev/services/prometheus.ts";
 import { SlackReceiver } from "../../dev/services/slack-receiver.ts";
@@ -250,8 +251,7 @@ describe("the operator image", () => {
     expect(container.config.User).toBe("node");
     expect(container.config.Entrypoint).toEqual([
       "node",
-      "--max-semi-space-size=1",
-      "--expose-gc",
+      ...operatorNodeFlags,
       "dist/src/main.js",
     ]);
   });
