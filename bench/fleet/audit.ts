@@ -4,7 +4,12 @@
 import { auditLog, type AuditLog } from "../../dev/cluster/audit.ts";
 import type { StubCall } from "../../dev/services/prometheus-stub.ts";
 import { routeWeights, type RouteTableLike } from "../../dev/route-weights.ts";
-import type { SplitQuery, StatusWrite, WeightWrite } from "./step-split.ts";
+import type {
+  ReadyWrite,
+  SplitQuery,
+  StatusWrite,
+  WeightWrite,
+} from "./step-split.ts";
 
 const writeVerbs = ["create", "update", "patch", "delete", "deletecollection"];
 
@@ -44,18 +49,38 @@ export function writesBetween(
   return counts;
 }
 
-type Stored = RouteTableLike & { status?: { lastStepTime?: string } };
+type Stored = RouteTableLike & {
+  status?: { lastStepTime?: string; canaryWeight?: number };
+};
 
 /** The operator's RouteTable and Canary status writes since `from`, with what they stored. */
 export function stepWrites(
   log: AuditLog,
   from: number,
-): { statusWrites: StatusWrite[]; weightWrites: WeightWrite[] } {
+): {
+  statusWrites: StatusWrite[];
+  weightWrites: WeightWrite[];
+  readyWrites: ReadyWrite[];
+} {
   const statusWrites: StatusWrite[] = [];
   const weightWrites: WeightWrite[] = [];
+  const readyWrites: ReadyWrite[] = [];
   for (const event of log.events<Stored>()) {
     const ref = event.objectRef ?? {};
     const stored = event.responseObject;
+    if (
+      event.receivedAt >= from &&
+      ref.resource === "deployments" &&
+      ref.subresource === "status" &&
+      (event.userAgent ?? "").startsWith("kube-controller-manager")
+    ) {
+      readyWrites.push({
+        key: `${ref.namespace}/${ref.name}`,
+        receivedAt: event.receivedAt,
+        at: event.at,
+      });
+      continue;
+    }
     if (
       event.receivedAt < from ||
       !stored ||
@@ -76,9 +101,12 @@ export function stepWrites(
         ...(stored.status?.lastStepTime
           ? { lastStepTime: stored.status.lastStepTime }
           : {}),
+        ...(stored.status?.canaryWeight !== undefined
+          ? { canaryWeight: stored.status.canaryWeight }
+          : {}),
       });
   }
-  return { statusWrites, weightWrites };
+  return { statusWrites, weightWrites, readyWrites };
 }
 
 /**

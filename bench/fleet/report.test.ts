@@ -75,6 +75,7 @@ describe("targets by fleet size", () => {
     const split = (p99: number) => ({
       steps: 10,
       operatorMs: spread(p99),
+      workloadMs: spread(0),
       queueMs: spread(1),
       metricsMs: spread(200),
       applyMs: spread(1),

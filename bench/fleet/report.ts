@@ -1,6 +1,10 @@
 // The fleet benchmark's table, JSON and targets (issue: fleet scale; Flagger 1.44 measured alongside).
 import type { BusyResult, DetectionResult } from "./phases.ts";
 import type { Spread, StepSplit } from "./step-split.ts";
+import type {
+  HistogramDelta,
+  OperatorBusyMetrics,
+} from "./operator-metrics.ts";
 
 export interface FleetReport {
   canaries: number;
@@ -22,6 +26,8 @@ export interface FleetReport {
   busyWrites?: Record<string, number>;
   /** With the audit log: each busy step split into operator, metrics server and API server time. */
   busySplit?: StepSplit;
+  /** The operator's own histograms over the busy phase (its /metrics before and after). */
+  busyInside?: OperatorBusyMetrics;
   detection: DetectionResult;
   busy?: BusyResult;
   operatorLogTail: string;
@@ -100,6 +106,7 @@ export function printReport(r: FleetReport, say: (line: string) => void): void {
   ))
     say(`  ${key.padEnd(40)} ${f1(value)}`);
   if (r.busySplit) printSplit(r.busySplit, say);
+  if (r.busyInside) printInside(r.busyInside, say);
   if (r.idleWrites) printWrites("writes while idle", r.idleWrites, say);
   if (r.busyWrites) printWrites("writes while busy", r.busyWrites, say);
   if (Object.keys(r.idleChurnPerMinute).length > 0) {
@@ -117,6 +124,9 @@ function printSplit(split: StepSplit, say: (line: string) => void): void {
     `busy steps split from the audit log (${split.steps} steps; p50 / p99 / max):`,
   );
   say(
+    `  workload (due -> canary pods ready, when later)  ${ms(split.workloadMs)}`,
+  );
+  say(
     `  operator-side (due -> RouteTable write received) ${ms(split.operatorMs)}`,
   );
   say(`    due -> first metric query arrives             ${ms(split.queueMs)}`);
@@ -126,6 +136,24 @@ function printSplit(split: StepSplit, say: (line: string) => void): void {
   );
   say(
     `  API server (write received -> answered)         ${ms(split.serverMs)}`,
+  );
+}
+
+const hist = (h: HistogramDelta) =>
+  `${h.count} observed, mean ${Math.round(h.meanMs)} ms, p50 <= ${h.p50Ms} ms, p99 <= ${h.p99Ms} ms`;
+
+function printInside(
+  m: OperatorBusyMetrics,
+  say: (line: string) => void,
+): void {
+  say(
+    "inside the operator while busy (its /metrics; quantiles are bucket bounds):",
+  );
+  say(`  work queue wait      ${hist(m.queueWait)}`);
+  say(`  reconcile            ${hist(m.reconcile)}`);
+  say(`  PATCH request        ${hist(m.patchLatency)}`);
+  say(
+    `  client rate limiter  ${m.limiterWaitSeconds.toFixed(1)} s waited over ${m.requests} requests (${m.limiterWaitPerRequestMs.toFixed(1)} ms each on average)`,
   );
 }
 

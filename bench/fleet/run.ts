@@ -47,6 +47,8 @@ import {
   writesBetween,
 } from "./audit.ts";
 import { stepSplit } from "./step-split.ts";
+import { operatorBusyMetrics } from "./operator-metrics.ts";
+import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
 import { FleetObserver } from "./observe.ts";
 import { busyFleet, detection } from "./phases.ts";
 import { checkTargets, printReport, type FleetReport } from "./report.ts";
@@ -161,6 +163,9 @@ async function main(): Promise<number> {
   );
   const api = new KubeApi(client);
   const observer = new FleetObserver(client);
+  const operatorPort = await freeLoopbackPort();
+  const scrape = () =>
+    fetch(`http://127.0.0.1:${operatorPort}/metrics`).then((r) => r.text());
   const operator = new OperatorProcess({
     kubeconfig: cluster.state.kubeconfig,
     namespace: undefined,
@@ -170,6 +175,7 @@ async function main(): Promise<number> {
     logLevel: "info",
     extraArgs: args["operator-arg"],
     bare: args.bare,
+    port: operatorPort,
   });
   const report: Partial<FleetReport> = { canaries: n, unrelated };
   try {
@@ -198,7 +204,7 @@ async function main(): Promise<number> {
     await waitFor(
       "all canaries Initialized",
       () => observer.countInPhase("Initialized", keys) === n,
-      900_000,
+      Math.max(900_000, n * 500),
     );
     report.initializedSeconds = (Date.now() - t0) / 1000;
     if (initCpu && operator.pid)
@@ -214,7 +220,7 @@ async function main(): Promise<number> {
     await waitFor(
       "the workloads to settle",
       () => converged,
-      600_000,
+      Math.max(600_000, n * 300),
       async () => {
         converged = await workloadsConverged(api, namespaces);
       },
@@ -279,6 +285,7 @@ async function main(): Promise<number> {
       );
       const from = Date.now();
       const busyCpu = operator.pid ? sampleProcess(operator.pid) : undefined;
+      const metricsBefore = await scrape();
       const released = new Map<string, number>();
       report.busy = await busyFleet(
         api,
@@ -287,6 +294,7 @@ async function main(): Promise<number> {
         fleetIntervalMs,
         released,
       );
+      report.busyInside = operatorBusyMetrics(metricsBefore, await scrape());
       if (busyCpu && operator.pid)
         report.busyCpuPercent = cpuPercent(
           busyCpu,
@@ -294,13 +302,23 @@ async function main(): Promise<number> {
         );
       if (audit) {
         report.busyWrites = writesBetween(audit, from, Date.now());
-        report.busySplit = stepSplit({
+        const inputs = {
           intervalMs: fleetIntervalMs,
           released,
           weights: fleetWeights,
           ...stepWrites(audit, from),
           queries: queriesByCanary(metrics.calls, [...released.keys()]),
-        });
+        };
+        report.busySplit = stepSplit(inputs);
+        // The split's inputs beside the report, so it can be recomputed or read step by step.
+        if (args.json)
+          writeFileSync(
+            args.json.replace(/(\.json)?$/, ".steps.json"),
+            JSON.stringify({
+              ...inputs,
+              released: Object.fromEntries(released),
+            }),
+          );
       }
     }
 

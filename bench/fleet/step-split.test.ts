@@ -23,12 +23,27 @@ function run(delays: {
     released: new Map([[key, t0 - 1000]]),
     weights: [10, 20, 30],
     statusWrites: [
-      { key, receivedAt: t0 + 5, at: t0 + 10, lastStepTime: iso(t0) },
       {
         key,
-        receivedAt: step10 + server + 1,
-        at: step10 + server + 5,
+        receivedAt: t0 + 5,
+        at: t0 + 10,
+        lastStepTime: iso(t0),
+        canaryWeight: 0,
+      },
+      // each step's own status is written just before its routes
+      {
+        key,
+        receivedAt: step10 - 8,
+        at: step10 - 2,
         lastStepTime: iso(t0 + 10_000),
+        canaryWeight: 10,
+      },
+      {
+        key,
+        receivedAt: step20 - 8,
+        at: step20 - 2,
+        lastStepTime: iso(t0 + 20_000),
+        canaryWeight: 20,
       },
       // another Canary's writes never count
       {
@@ -36,6 +51,7 @@ function run(delays: {
         receivedAt: step10,
         at: step10,
         lastStepTime: iso(t0 + 15_000),
+        canaryWeight: 20,
       },
     ],
     weightWrites: [
@@ -61,6 +77,7 @@ describe("busy step split", () => {
         key,
         weight: 10,
         due: t0 + 10_000,
+        workloadMs: 0,
         queueMs: 42,
         metricsMs: 0,
         applyMs: 0,
@@ -70,6 +87,7 @@ describe("busy step split", () => {
         key,
         weight: 20,
         due: t0 + 20_000,
+        workloadMs: 0,
         queueMs: 30,
         metricsMs: 200,
         applyMs: 12,
@@ -86,6 +104,20 @@ describe("busy step split", () => {
     expect(split.operatorMs).toEqual({ p50: 42, p99: 42, max: 42 });
     expect(split.metricsMs.max).toBe(200);
     expect(split.serverMs.p99).toBe(7);
+  });
+
+  it("counts a step from when the canary's pods were ready, when that came after its due time", () => {
+    const input = run({ queue: 30, metrics: 200, apply: 12, server: 7 });
+    const readyAt = t0 + 10_000 + 25; // the controller-manager's last status write before the step
+    const [first, second] = stepTimings({
+      ...input,
+      readyWrites: [
+        { key, receivedAt: t0 - 500, at: t0 - 490 },
+        { key, receivedAt: readyAt - 3, at: readyAt },
+      ],
+    });
+    expect(first).toMatchObject({ workloadMs: 25, queueMs: 17, serverMs: 7 });
+    expect(second).toMatchObject({ workloadMs: 0, queueMs: 30 });
   });
 
   it("stops at a weight the Canary never reached", () => {

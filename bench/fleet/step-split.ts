@@ -1,12 +1,17 @@
 // Where a busy fleet's step lateness arises, read from the API server's audit log and the metrics
 // server's own record, not from a watcher (whose delivery adds its own delay):
-//   due        the previous step's status.lastStepTime + interval (the operator's own schedule)
+//   due        the status.lastStepTime in force before the step + interval (the operator's own
+//              schedule): the last status the operator stored before the one that took the step
 //   queue      due -> the step's first metric query reaches the metrics server   (operator)
 //   metrics    first query arrives -> last query answered                         (metrics server)
 //   apply      last answer -> the step's RouteTable write received by the API server (operator)
 //   server     RouteTable write received -> answered                               (API server)
 // operator-side = queue + apply = received - due - metrics. A step without queries (the first, at
 // weight 0, judges no metrics) counts its whole wait as queue.
+// A step also waits for the canary's pods to be ready (after `set image` the controller-manager scales
+// the target up): that wait is the workload's, not the operator's. The target Deployment's last status
+// write (by the controller-manager) before the step is taken as the moment it became ready, and the
+// step counts from then when that is later than its due time ("workload").
 import { percentile } from "./measure.ts";
 
 export interface SplitWrite {
@@ -18,12 +23,15 @@ export interface SplitWrite {
 
 export interface StatusWrite extends SplitWrite {
   lastStepTime?: string;
+  canaryWeight?: number;
 }
 
 export interface WeightWrite extends SplitWrite {
   /** The canary weight the stored RouteTable carries. */
   weight: number;
 }
+
+export type ReadyWrite = SplitWrite;
 
 export interface SplitQuery {
   key: string;
@@ -39,6 +47,8 @@ export interface StepSplitInput {
   weights: readonly number[];
   statusWrites: StatusWrite[];
   weightWrites: WeightWrite[];
+  /** The target Deployments' status writes (namespace/name of the Canary: a fleet target's name). */
+  readyWrites?: ReadyWrite[];
   queries: SplitQuery[];
 }
 
@@ -46,6 +56,7 @@ export interface StepTiming {
   key: string;
   weight: number;
   due: number;
+  workloadMs: number;
   queueMs: number;
   metricsMs: number;
   applyMs: number;
@@ -61,6 +72,7 @@ export interface Spread {
 export interface StepSplit {
   steps: number;
   operatorMs: Spread;
+  workloadMs: Spread;
   queueMs: Spread;
   metricsMs: Spread;
   applyMs: Spread;
@@ -82,19 +94,28 @@ export function stepTimings(input: StepSplitInput): StepTiming[] {
   const statuses = byKey(input.statusWrites);
   const tables = byKey(input.weightWrites);
   const queries = byKey(input.queries);
+  const ready = byKey(input.readyWrites ?? []);
   const timings: StepTiming[] = [];
   for (const [key, since] of input.released) {
     const writes = (tables.get(key) ?? []).filter((w) => w.receivedAt >= since);
     for (const weight of input.weights) {
       const write = writes.find((w) => w.weight === weight);
       if (!write) break;
-      // The schedule in force: the last status the operator stored before it moved the traffic.
-      const before = (statuses.get(key) ?? []).filter(
-        (s) => s.receivedAt >= since && s.at <= write.receivedAt,
+      // The step's own status (written just before its routes) records the step; the schedule in
+      // force is the status stored before that one.
+      const mine = (statuses.get(key) ?? []).filter(
+        (s) => s.receivedAt >= since,
       );
-      const last = before.at(-1)?.lastStepTime;
+      const taken = mine.findIndex(
+        (s) => s.canaryWeight === weight && s.at <= write.at,
+      );
+      const last = taken > 0 ? mine[taken - 1]?.lastStepTime : undefined;
       if (!last) continue;
-      const due = Date.parse(last) + input.intervalMs;
+      const scheduled = Date.parse(last) + input.intervalMs;
+      const readyAt = (ready.get(key) ?? [])
+        .filter((r) => r.at <= write.receivedAt)
+        .at(-1)?.at;
+      const due = Math.max(scheduled, readyAt ?? scheduled);
       const asked = (queries.get(key) ?? []).filter(
         (q) =>
           q.at >= due - input.intervalMs / 2 &&
@@ -108,6 +129,7 @@ export function stepTimings(input: StepSplitInput): StepTiming[] {
         key,
         weight,
         due,
+        workloadMs: due - scheduled,
         queueMs: queued - due,
         metricsMs: answered - queued,
         applyMs: write.receivedAt - answered,
@@ -129,6 +151,7 @@ export function stepSplit(input: StepSplitInput): StepSplit {
   return {
     steps: t.length,
     operatorMs: spread(t.map((s) => s.queueMs + s.applyMs)),
+    workloadMs: spread(t.map((s) => s.workloadMs)),
     queueMs: spread(t.map((s) => s.queueMs)),
     metricsMs: spread(t.map((s) => s.metricsMs)),
     applyMs: spread(t.map((s) => s.applyMs)),
