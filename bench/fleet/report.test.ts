@@ -77,6 +77,7 @@ describe("targets by fleet size", () => {
       operatorMs: spread(p99),
       workloadMs: spread(0),
       queueMs: spread(1),
+      slotsMs: spread(0),
       metricsMs: spread(200),
       applyMs: spread(1),
       serverMs: spread(5),

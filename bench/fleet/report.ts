@@ -130,9 +130,10 @@ function printSplit(split: StepSplit, say: (line: string) => void): void {
     `  operator-side (due -> RouteTable write received) ${ms(split.operatorMs)}`,
   );
   say(`    due -> first metric query arrives             ${ms(split.queueMs)}`);
+  say(`    queries waiting for a provider slot           ${ms(split.slotsMs)}`);
   say(`    last answer -> RouteTable write received      ${ms(split.applyMs)}`);
   say(
-    `  metrics server (first query -> last answer)     ${ms(split.metricsMs)}`,
+    `  metrics server (a query of the step at it)      ${ms(split.metricsMs)}`,
   );
   say(
     `  API server (write received -> answered)         ${ms(split.serverMs)}`,

@@ -61,6 +61,7 @@ function run(delays: {
     queries: [
       { key, at: asked, answeredAt: answered - 3 },
       { key, at: asked + 1, answeredAt: answered },
+      { key, at: asked + 2, answeredAt: answered - 10 },
       // an answer that comes after the write belongs to a later step
       { key, at: asked + 2, answeredAt: step20 + 1 },
     ],
@@ -79,6 +80,7 @@ describe("busy step split", () => {
         due: t0 + 10_000,
         workloadMs: 0,
         queueMs: 42,
+        slotsMs: 0,
         metricsMs: 0,
         applyMs: 0,
         serverMs: 7,
@@ -89,6 +91,7 @@ describe("busy step split", () => {
         due: t0 + 20_000,
         workloadMs: 0,
         queueMs: 30,
+        slotsMs: 0,
         metricsMs: 200,
         applyMs: 12,
         serverMs: 7,
@@ -118,6 +121,28 @@ describe("busy step split", () => {
     });
     expect(first).toMatchObject({ workloadMs: 25, queueMs: 17, serverMs: 7 });
     expect(second).toMatchObject({ workloadMs: 0, queueMs: 30 });
+  });
+
+  it("counts a query that waited for a slot as the operator's time", () => {
+    const input = run({ queue: 30, metrics: 500, apply: 12, server: 7 });
+    const asked = t0 + 20_030;
+    const [, second] = stepTimings({
+      ...input,
+      // the second query reached the server 100 ms after the first was answered: it waited for a slot
+      queries: [
+        { key, at: asked, answeredAt: asked + 200 },
+        { key, at: asked + 300, answeredAt: asked + 500 },
+      ],
+    });
+    expect(second).toMatchObject({ queueMs: 30, metricsMs: 400, slotsMs: 100 });
+    const [, parallel] = stepTimings({
+      ...input,
+      queries: [
+        { key, at: asked, answeredAt: asked + 200 },
+        { key, at: asked + 150, answeredAt: asked + 200 },
+      ],
+    });
+    expect(parallel).toMatchObject({ metricsMs: 200, slotsMs: 0 });
   });
 
   it("stops at a weight the Canary never reached", () => {

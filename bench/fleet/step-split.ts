@@ -3,11 +3,13 @@
 //   due        the status.lastStepTime in force before the step + interval (the operator's own
 //              schedule): the last status the operator stored before the one that took the step
 //   queue      due -> the step's first metric query reaches the metrics server   (operator)
-//   metrics    first query arrives -> last query answered                         (metrics server)
+//   metrics    the time some query of the step was at the metrics server         (metrics server)
+//   slots      first query arrives -> last answered, less that: a query waiting for
+//              one of the operator's per-provider slots                           (operator)
 //   apply      last answer -> the step's RouteTable write received by the API server (operator)
 //   server     RouteTable write received -> answered                               (API server)
-// operator-side = queue + apply = received - due - metrics. A step without queries (the first, at
-// weight 0, judges no metrics) counts its whole wait as queue.
+// operator-side = queue + slots + apply = received - due - metrics. A step without queries (the first,
+// at weight 0, judges no metrics) counts its whole wait as queue.
 // A step also waits for the canary's pods to be ready (after `set image` the controller-manager scales
 // the target up): that wait is the workload's, not the operator's. The target Deployment's last status
 // write (by the controller-manager) before the step is taken as the moment it became ready, and the
@@ -58,6 +60,7 @@ export interface StepTiming {
   due: number;
   workloadMs: number;
   queueMs: number;
+  slotsMs: number;
   metricsMs: number;
   applyMs: number;
   serverMs: number;
@@ -74,6 +77,7 @@ export interface StepSplit {
   operatorMs: Spread;
   workloadMs: Spread;
   queueMs: Spread;
+  slotsMs: Spread;
   metricsMs: Spread;
   applyMs: Spread;
   serverMs: Spread;
@@ -88,6 +92,19 @@ const byKey = <T extends { key: string }>(items: T[]): Map<string, T[]> => {
   }
   return map;
 };
+
+/** How long at least one of the queries was at the metrics server (the union of their times). */
+function coveredMs(queries: SplitQuery[]): number {
+  const sorted = [...queries].sort((a, b) => a.at - b.at);
+  let total = 0;
+  let end = -Infinity;
+  for (const q of sorted) {
+    const start = Math.max(q.at, end);
+    if (q.answeredAt > start) total += q.answeredAt - start;
+    end = Math.max(end, q.answeredAt);
+  }
+  return total;
+}
 
 /** Each weight step of each released Canary, timed from its due time to the API server's answer. */
 export function stepTimings(input: StepSplitInput): StepTiming[] {
@@ -125,13 +142,15 @@ export function stepTimings(input: StepSplitInput): StepTiming[] {
       const lastAnswered = Math.max(...asked.map((q) => q.answeredAt));
       const queued = asked.length > 0 ? firstAsked : write.receivedAt;
       const answered = asked.length > 0 ? lastAnswered : write.receivedAt;
+      const atServer = coveredMs(asked);
       timings.push({
         key,
         weight,
         due,
         workloadMs: due - scheduled,
         queueMs: queued - due,
-        metricsMs: answered - queued,
+        metricsMs: atServer,
+        slotsMs: answered - queued - atServer,
         applyMs: write.receivedAt - answered,
         serverMs: write.at - write.receivedAt,
       });
@@ -150,9 +169,10 @@ export function stepSplit(input: StepSplitInput): StepSplit {
   const t = stepTimings(input);
   return {
     steps: t.length,
-    operatorMs: spread(t.map((s) => s.queueMs + s.applyMs)),
+    operatorMs: spread(t.map((s) => s.queueMs + s.slotsMs + s.applyMs)),
     workloadMs: spread(t.map((s) => s.workloadMs)),
     queueMs: spread(t.map((s) => s.queueMs)),
+    slotsMs: spread(t.map((s) => s.slotsMs)),
     metricsMs: spread(t.map((s) => s.metricsMs)),
     applyMs: spread(t.map((s) => s.applyMs)),
     serverMs: spread(t.map((s) => s.serverMs)),
