@@ -78,6 +78,9 @@ export interface OperatorBusyMetrics {
   /** Seconds all requests together waited in the client rate limiter, and per request. */
   limiterWaitSeconds: number;
   limiterWaitPerRequestMs: number;
+  /** Event loop delay over the phase (prom-client resets it at each scrape; sampled once a second). */
+  eventLoopLagP99Ms: number;
+  eventLoopLagMaxMs: number;
 }
 
 export function operatorBusyMetrics(
@@ -116,5 +119,7 @@ export function operatorBusyMetrics(
     requests,
     limiterWaitSeconds: waited,
     limiterWaitPerRequestMs: requests > 0 ? (waited * 1000) / requests : 0,
+    eventLoopLagP99Ms: sumOf(after, "nodejs_eventloop_lag_p99_seconds") * 1000,
+    eventLoopLagMaxMs: sumOf(after, "nodejs_eventloop_lag_max_seconds") * 1000,
   };
 }

@@ -156,6 +156,9 @@ function printInside(
   say(
     `  client rate limiter  ${m.limiterWaitSeconds.toFixed(1)} s waited over ${m.requests} requests (${m.limiterWaitPerRequestMs.toFixed(1)} ms each on average)`,
   );
+  say(
+    `  event loop delay     p99 ${Math.round(m.eventLoopLagP99Ms)} ms, max ${Math.round(m.eventLoopLagMaxMs)} ms`,
+  );
 }
 
 function printWrites(

@@ -39,7 +39,7 @@ import {
   subtract,
   workloadChurn,
 } from "./measure.ts";
-import { PrometheusStub } from "../../dev/services/prometheus-stub.ts";
+import { MetricsServerProcess } from "./metrics-server.ts";
 import {
   queriesByCanary,
   stepWrites,
@@ -152,11 +152,8 @@ async function main(): Promise<number> {
     log: (m) => say(`  cluster: ${m}`),
     ...(audit ? { apiserverArgs: audit.apiserverArgs } : {}),
   });
-  const metrics = new PrometheusStub({
-    delayMs: Number(args["metrics-delay-ms"]),
-    record: audit !== undefined,
-  });
-  await metrics.start();
+  const metrics = new MetricsServerProcess();
+  await metrics.start(Number(args["metrics-delay-ms"]));
   const client = new KubeClient(
     loadClusterAccess({ kubeconfig: cluster.state.kubeconfig }),
     { userAgent: "siskin-bench" },
@@ -307,7 +304,7 @@ async function main(): Promise<number> {
           released,
           weights: fleetWeights,
           ...stepWrites(audit, from),
-          queries: queriesByCanary(metrics.calls, [...released.keys()]),
+          queries: queriesByCanary(await metrics.calls(), [...released.keys()]),
         };
         report.busySplit = stepSplit(inputs);
         // The split's inputs beside the report, so it can be recomputed or read step by step.

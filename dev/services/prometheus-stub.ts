@@ -40,6 +40,12 @@ export class PrometheusStub {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://x");
+      if (this.record && url.pathname === "/__calls") {
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify(this.calls));
+        return;
+      }
       const query = url.searchParams.get("query") ?? "";
       this.queries++;
       if (this.unreachable) {
