@@ -74,6 +74,16 @@ describe("S12: bad input", () => {
   const receiver = new HttpRecorder();
   beforeAll(async () => {
     await receiver.start();
+    // The token controller deletes a token Secret whose ServiceAccount does not exist yet; on a busy
+    // control plane the namespace's "default" can come seconds after the namespace.
+    await eventually(
+      () =>
+        api.core.readNamespacedServiceAccount({
+          name: "default",
+          namespace: ns.name,
+        }),
+      { what: `ServiceAccount ${ns.name}/default` },
+    );
     await api.core.createNamespacedSecret({
       namespace: ns.name,
       body: {
