@@ -26,7 +26,6 @@ import {
   deployment,
   fleetIntervalMs,
   fleetMembers,
-  fleetWeights,
   unrelatedObjects,
   type FleetMember,
 } from "../../dev/fleet.ts";
@@ -40,17 +39,11 @@ import {
   workloadChurn,
 } from "./measure.ts";
 import { MetricsServerProcess } from "./metrics-server.ts";
-import {
-  queriesByCanary,
-  stepWrites,
-  writeAudit,
-  writesBetween,
-} from "./audit.ts";
-import { stepSplit } from "./step-split.ts";
-import { operatorBusyMetrics } from "./operator-metrics.ts";
+import { writeAudit, writesBetween } from "./audit.ts";
+import { measureBusy } from "./busy-phase.ts";
 import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
 import { FleetObserver } from "./observe.ts";
-import { busyFleet, detection } from "./phases.ts";
+import { detection } from "./phases.ts";
 import { checkTargets, printReport, type FleetReport } from "./report.ts";
 
 const { values: args } = parseArgs({
@@ -280,43 +273,22 @@ async function main(): Promise<number> {
       say(
         `busy: ${busy.length} canaries released at once, metrics answer in ${args["metrics-delay-ms"]} ms`,
       );
-      const from = Date.now();
-      const busyCpu = operator.pid ? sampleProcess(operator.pid) : undefined;
-      const metricsBefore = await scrape();
-      const released = new Map<string, number>();
-      report.busy = await busyFleet(
-        api,
-        observer,
-        busy,
-        fleetIntervalMs,
-        released,
+      Object.assign(
+        report,
+        await measureBusy(
+          {
+            api,
+            observer,
+            metrics,
+            audit,
+            scrape,
+            operatorPid: operator.pid,
+            intervalMs: fleetIntervalMs,
+            json: args.json,
+          },
+          busy,
+        ),
       );
-      report.busyInside = operatorBusyMetrics(metricsBefore, await scrape());
-      if (busyCpu && operator.pid)
-        report.busyCpuPercent = cpuPercent(
-          busyCpu,
-          sampleProcess(operator.pid),
-        );
-      if (audit) {
-        report.busyWrites = writesBetween(audit, from, Date.now());
-        const inputs = {
-          intervalMs: fleetIntervalMs,
-          released,
-          weights: fleetWeights,
-          ...stepWrites(audit, from),
-          queries: queriesByCanary(await metrics.calls(), [...released.keys()]),
-        };
-        report.busySplit = stepSplit(inputs);
-        // The split's inputs beside the report, so it can be recomputed or read step by step.
-        if (args.json)
-          writeFileSync(
-            args.json.replace(/(\.json)?$/, ".steps.json"),
-            JSON.stringify({
-              ...inputs,
-              released: Object.fromEntries(released),
-            }),
-          );
-      }
     }
 
     await operator.stop();
