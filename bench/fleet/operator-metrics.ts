@@ -70,6 +70,14 @@ export function histogramDelta(
   };
 }
 
+/**
+ * The operator samples its event loop once a second (eventLoopMonitoringPrecision in
+ * src/telemetry/runtime-metrics.ts, so an idle operator is not woken 100 times a second), and Node's
+ * histogram records the whole interval between samples: an idle loop reads 1,000 ms. The delay is what
+ * is above that.
+ */
+export const eventLoopSamplingMs = 1000;
+
 export interface OperatorBusyMetrics {
   queueWait: HistogramDelta;
   reconcile: HistogramDelta;
@@ -78,7 +86,7 @@ export interface OperatorBusyMetrics {
   /** Seconds all requests together waited in the client rate limiter, and per request. */
   limiterWaitSeconds: number;
   limiterWaitPerRequestMs: number;
-  /** Event loop delay over the phase (prom-client resets it at each scrape; sampled once a second). */
+  /** Event loop delay over the phase, beyond the sampling period (prom-client resets it at each scrape). */
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
 }
@@ -119,7 +127,11 @@ export function operatorBusyMetrics(
     requests,
     limiterWaitSeconds: waited,
     limiterWaitPerRequestMs: requests > 0 ? (waited * 1000) / requests : 0,
-    eventLoopLagP99Ms: sumOf(after, "nodejs_eventloop_lag_p99_seconds") * 1000,
-    eventLoopLagMaxMs: sumOf(after, "nodejs_eventloop_lag_max_seconds") * 1000,
+    eventLoopLagP99Ms:
+      sumOf(after, "nodejs_eventloop_lag_p99_seconds") * 1000 -
+      eventLoopSamplingMs,
+    eventLoopLagMaxMs:
+      sumOf(after, "nodejs_eventloop_lag_max_seconds") * 1000 -
+      eventLoopSamplingMs,
   };
 }
