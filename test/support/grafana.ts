@@ -46,3 +46,43 @@ export function dashboardQueries(): DashboardQuery[] {
     })),
   );
 }
+
+/**
+ * Every query of the dashboard, as Grafana sends it with "All" selected, against a Prometheus: the
+ * failures (thrown) and the queries that return no series (returned, "panel refId: expr").
+ */
+export async function emptyDashboardQueries(
+  prometheusUrl: string,
+): Promise<string[]> {
+  const empty: string[] = [];
+  for (const query of dashboardQueries()) {
+    const answer = (await (
+      await fetch(
+        `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query.expr)}`,
+      )
+    ).json()) as {
+      status: string;
+      error?: string;
+      data?: { result: unknown[] };
+    };
+    if (answer.status !== "success")
+      throw new Error(`${query.panel} ${query.refId}: ${answer.error}`);
+    if ((answer.data?.result.length ?? 0) === 0)
+      empty.push(`${query.panel} ${query.refId}: ${query.expr}`);
+  }
+  return empty;
+}
+
+/** The values of a label on the series matching `match` (a dashboard variable's label_values). */
+export async function labelValues(
+  prometheusUrl: string,
+  label: string,
+  match: string,
+): Promise<string[]> {
+  const answer = (await (
+    await fetch(
+      `${prometheusUrl}/api/v1/label/${label}/values?match[]=${encodeURIComponent(match)}`,
+    )
+  ).json()) as { data: string[] };
+  return answer.data;
+}
