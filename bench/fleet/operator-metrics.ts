@@ -1,33 +1,9 @@
 // The operator's own account of a busy phase, from its /metrics before and after: how long keys waited in
 // the work queue, how long a reconcile took, how long API requests took and waited in the client rate
 // limiter. Read beside the audit log's split, it says which part of the operator a step's time is in.
+import { parseMetrics, sumMetric } from "../../dev/services/metrics-text.ts";
 
-/** Sample values by series ("name{labels}"), from the Prometheus text format. */
-export function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const space = line.lastIndexOf(" ");
-    const value = Number(line.slice(space + 1));
-    if (Number.isFinite(value)) out.set(line.slice(0, space), value);
-  }
-  return out;
-}
-
-const sumOf = (
-  samples: Map<string, number>,
-  name: string,
-  match = "",
-): number => {
-  let total = 0;
-  for (const [series, value] of samples)
-    if (
-      (series === name || series.startsWith(`${name}{`)) &&
-      series.includes(match)
-    )
-      total += value;
-  return total;
-};
+export { parseMetrics };
 
 export interface HistogramDelta {
   count: number;
@@ -37,16 +13,19 @@ export interface HistogramDelta {
   p99Ms: number;
 }
 
-/** The observations of a histogram between two scrapes (all label values of `match` summed). */
+/** The observations of a histogram between two scrapes (the series carrying all of `labels`, summed). */
 export function histogramDelta(
   before: Map<string, number>,
   after: Map<string, number>,
   name: string,
-  match = "",
+  labels: Record<string, string> = {},
 ): HistogramDelta {
   const buckets = new Map<number, number>();
   for (const [series, value] of after) {
-    if (!series.startsWith(`${name}_bucket{`) || !series.includes(match))
+    if (
+      !series.startsWith(`${name}_bucket{`) ||
+      !Object.entries(labels).every(([k, v]) => series.includes(`${k}="${v}"`))
+    )
       continue;
     const le = /le="([^"]+)"/.exec(series)?.[1] ?? "+Inf";
     const bound = le === "+Inf" ? Infinity : Number(le);
@@ -61,7 +40,8 @@ export function histogramDelta(
     return (hit?.[0] ?? Infinity) * 1000;
   };
   const seconds =
-    sumOf(after, `${name}_sum`, match) - sumOf(before, `${name}_sum`, match);
+    sumMetric(after, `${name}_sum`, labels) -
+    sumMetric(before, `${name}_sum`, labels);
   return {
     count,
     meanMs: count > 0 ? (seconds * 1000) / count : Number.NaN,
@@ -98,19 +78,15 @@ export function operatorBusyMetrics(
   const before = parseMetrics(beforeText);
   const after = parseMetrics(afterText);
   const requests =
-    sumOf(after, "rest_client_requests_total") -
-    sumOf(before, "rest_client_requests_total");
+    sumMetric(after, "rest_client_requests_total") -
+    sumMetric(before, "rest_client_requests_total");
   const waited =
-    sumOf(
-      after,
-      "siskin_rest_client_rate_limiter_wait_seconds",
-      'client="shared"',
-    ) -
-    sumOf(
-      before,
-      "siskin_rest_client_rate_limiter_wait_seconds",
-      'client="shared"',
-    );
+    sumMetric(after, "siskin_rest_client_rate_limiter_wait_seconds", {
+      client: "shared",
+    }) -
+    sumMetric(before, "siskin_rest_client_rate_limiter_wait_seconds", {
+      client: "shared",
+    });
   return {
     queueWait: histogramDelta(
       before,
@@ -122,16 +98,16 @@ export function operatorBusyMetrics(
       before,
       after,
       "rest_client_request_duration_seconds",
-      'verb="PATCH"',
+      { verb: "PATCH" },
     ),
     requests,
     limiterWaitSeconds: waited,
     limiterWaitPerRequestMs: requests > 0 ? (waited * 1000) / requests : 0,
     eventLoopLagP99Ms:
-      sumOf(after, "nodejs_eventloop_lag_p99_seconds") * 1000 -
+      sumMetric(after, "nodejs_eventloop_lag_p99_seconds") * 1000 -
       eventLoopSamplingMs,
     eventLoopLagMaxMs:
-      sumOf(after, "nodejs_eventloop_lag_max_seconds") * 1000 -
+      sumMetric(after, "nodejs_eventloop_lag_max_seconds") * 1000 -
       eventLoopSamplingMs,
   };
 }

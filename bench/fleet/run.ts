@@ -41,7 +41,6 @@ import {
 import { MetricsServerProcess } from "./metrics-server.ts";
 import { writeAudit, writesBetween } from "./audit.ts";
 import { measureBusy } from "./busy-phase.ts";
-import { freeLoopbackPort } from "../../dev/cluster/ports.ts";
 import { FleetObserver } from "./observe.ts";
 import { detection } from "./phases.ts";
 import { checkTargets, printReport, type FleetReport } from "./report.ts";
@@ -153,9 +152,6 @@ async function main(): Promise<number> {
   );
   const api = new KubeApi(client);
   const observer = new FleetObserver(client);
-  const operatorPort = await freeLoopbackPort();
-  const scrape = () =>
-    fetch(`http://127.0.0.1:${operatorPort}/metrics`).then((r) => r.text());
   const operator = new OperatorProcess({
     kubeconfig: cluster.state.kubeconfig,
     namespace: undefined,
@@ -165,7 +161,6 @@ async function main(): Promise<number> {
     logLevel: "info",
     extraArgs: args["operator-arg"],
     bare: args.bare,
-    port: operatorPort,
   });
   const report: Partial<FleetReport> = { canaries: n, unrelated };
   try {
@@ -281,7 +276,7 @@ async function main(): Promise<number> {
             observer,
             metrics,
             audit,
-            scrape,
+            scrape: () => operator.scrape(),
             operatorPid: operator.pid,
             intervalMs: fleetIntervalMs,
             json: args.json,

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { ComponentProcess, tailOfFile } from "../cluster/process.ts";
 import { repoRoot } from "../cluster/cluster.ts";
 import { operatorEnv, operatorNodeFlags } from "../../src/node-flags.ts";
+import { parseMetrics, sumMetric } from "./metrics-text.ts";
 
 export interface OperatorOptions {
   kubeconfig: string;
@@ -141,22 +142,16 @@ export class OperatorProcess {
     }
   }
 
+  /** The operator's /metrics, as Prometheus scrapes it. */
+  async scrape(): Promise<string> {
+    return (await fetch(`${await this.httpUrl()}/metrics`)).text();
+  }
+
   /** One counter or gauge from the operator's /metrics, summed over the series matching `labels`. */
   async metric(
     name: string,
     labels: Record<string, string> = {},
   ): Promise<number> {
-    const text = await (await fetch(`${await this.httpUrl()}/metrics`)).text();
-    let sum = 0;
-    for (const line of text.split("\n")) {
-      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `))
-        continue;
-      if (
-        !Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))
-      )
-        continue;
-      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-    }
-    return sum;
+    return sumMetric(parseMetrics(await this.scrape()), name, labels);
   }
 }
