@@ -50,14 +50,6 @@ export function histogramDelta(
   };
 }
 
-/**
- * The operator samples its event loop once a second (eventLoopMonitoringPrecision in
- * src/telemetry/runtime-metrics.ts, so an idle operator is not woken 100 times a second), and Node's
- * histogram records the whole interval between samples: an idle loop reads 1,000 ms. The delay is what
- * is above that.
- */
-export const eventLoopSamplingMs = 1000;
-
 export interface OperatorBusyMetrics {
   queueWait: HistogramDelta;
   reconcile: HistogramDelta;
@@ -66,7 +58,10 @@ export interface OperatorBusyMetrics {
   /** Seconds all requests together waited in the client rate limiter, and per request. */
   limiterWaitSeconds: number;
   limiterWaitPerRequestMs: number;
-  /** Event loop delay over the phase, beyond the sampling period (prom-client resets it at each scrape). */
+  /**
+   * Event loop delay since the scrape before (reset at each scrape), as the operator exports it: net of
+   * its 1 s sampling period (src/telemetry/event-loop-delay.ts).
+   */
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
 }
@@ -104,10 +99,8 @@ export function operatorBusyMetrics(
     limiterWaitSeconds: waited,
     limiterWaitPerRequestMs: requests > 0 ? (waited * 1000) / requests : 0,
     eventLoopLagP99Ms:
-      sumMetric(after, "nodejs_eventloop_lag_p99_seconds") * 1000 -
-      eventLoopSamplingMs,
+      sumMetric(after, "nodejs_eventloop_lag_p99_seconds") * 1000,
     eventLoopLagMaxMs:
-      sumMetric(after, "nodejs_eventloop_lag_max_seconds") * 1000 -
-      eventLoopSamplingMs,
+      sumMetric(after, "nodejs_eventloop_lag_max_seconds") * 1000,
   };
 }
