@@ -213,6 +213,7 @@ async function main(): Promise<void> {
     },
     defaultProvider: config.meshProvider,
     watchIdleTimeoutMs: config.watchIdleTimeoutMs,
+    ...(compaction ? { onWatchEvent: () => compaction.noteEvent() } : {}),
   });
   recorder.runtime.watchRestartsFrom(() => caches.restarts());
   const writer = kubeObjectWriter(api, (object) => caches.remember(object));

@@ -77,6 +77,8 @@ export interface CacheOptions {
   defaultProvider?: string;
   /** --watch-idle-timeout (default: three bookmark intervals). */
   watchIdleTimeoutMs?: number;
+  /** Told of every watch event of every cache (the idle heap compaction counts them). */
+  onWatchEvent?: () => void;
 }
 
 type Meta = {
@@ -120,6 +122,7 @@ export async function createCaches(options: CacheOptions): Promise<Caches> {
     ...(options.watchIdleTimeoutMs
       ? { watchIdleTimeoutMs: options.watchIdleTimeoutMs }
       : {}),
+    ...(options.onWatchEvent ? { onWatchEvent: options.onWatchEvent } : {}),
   };
 
   const reflectors = new Map<UseKind, AnyReflector>();

@@ -90,6 +90,31 @@ describe("Reflector", () => {
     expect(calls.list).toBeGreaterThanOrEqual(3);
     expect(calls.list).toBeLessThanOrEqual(8);
   });
+  it("tells of each change a watch brings, not of bookmarks", async () => {
+    const clock = new FakeClock(0);
+    const object = (rv: string) => ({
+      metadata: { name: "a", namespace: "ns", resourceVersion: rv },
+    });
+    const { client } = fakeClient(async (onEvent) => {
+      onEvent({ type: "ADDED", object: object("2") });
+      onEvent({ type: "BOOKMARK", object: object("3") });
+      onEvent({ type: "MODIFIED", object: object("4") });
+      onEvent({ type: "DELETED", object: object("5") });
+    });
+    let told = 0;
+    const reflector = new Reflector<StoredObject>({
+      client,
+      clock,
+      logger,
+      path: "/api/v1/configmaps",
+      onWatchEvent: () => void told++,
+    });
+    void reflector.start();
+    await settle();
+    await reflector.stop();
+    expect(told).toBe(3);
+    expect(reflector.get("a", "ns")).toBeUndefined();
+  });
 });
 
 describe("KubeClient.watch", () => {

@@ -40,6 +40,8 @@ export interface ReflectorOptions<T> {
   pageSize?: number;
   /** A watch that delivers nothing (not even a bookmark) for this long is taken for dead. */
   watchIdleTimeoutMs?: number;
+  /** Told of each watch event that adds, changes or deletes an object (not bookmarks). */
+  onWatchEvent?: () => void;
 }
 
 const metadataListAccept =
@@ -356,6 +358,7 @@ export class Reflector<T extends StoredObject> extends ObjectStore<T> {
     }
     const version = (event.object.metadata as { resourceVersion?: string })
       ?.resourceVersion;
+    if (event.type !== "BOOKMARK") this.o.onWatchEvent?.();
     if (event.type === "DELETED") this.remove(stubOf(event.object) as T);
     else if (event.type !== "BOOKMARK") this.arrived(event.object);
     if (version) this.resourceVersion = version;

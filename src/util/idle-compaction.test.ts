@@ -45,4 +45,21 @@ describe("IdleCompaction", () => {
     clock.advance(60_000);
     expect(compactions()).toBe(2);
   });
+
+  it("counts a burst of watch events as work, a trickle of them not", () => {
+    const { clock, idle, compactions } = compaction();
+    for (let i = 0; i < 999; i++) {
+      idle.noteEvent();
+      clock.advance(100);
+    }
+    clock.advance(60_000);
+    expect(compactions()).toBe(0); // 999 events over 100 s: a trickle
+    expect(clock.pending).toBe(0);
+    idle.noteEvent(); // the 1,000th since the last compaction
+    clock.advance(30_000);
+    expect(compactions()).toBe(1);
+    idle.noteEvent(); // the count starts again after a compaction
+    clock.advance(60_000);
+    expect(compactions()).toBe(1);
+  });
 });
