@@ -73,7 +73,8 @@ describe("event loop delay net of the sampling period", () => {
     probe.disable();
     const p99 = await gauge(registry, "nodejs_eventloop_lag_p99_seconds");
     expect(probe.count).toBeGreaterThanOrEqual(2);
-    expect(p99).toBeGreaterThan(0);
+    // Net of the period: a few ms, or 0 when every tick came a hair early (Node times the ticks with
+    // hrtime, libuv schedules them from its cached loop time). prom-client's own gauge reads ~1.000 s.
     expect(p99).toBeLessThan(0.5);
   });
 });
