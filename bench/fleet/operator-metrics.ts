@@ -1,7 +1,11 @@
 // The operator's own account of a busy phase, from its /metrics before and after: how long keys waited in
 // the work queue, how long a reconcile took, how long API requests took and waited in the client rate
 // limiter. Read beside the audit log's split, it says which part of the operator a step's time is in.
-import { parseMetrics, sumMetric } from "../../dev/services/metrics-text.ts";
+import {
+  hasLabels,
+  parseMetrics,
+  sumMetric,
+} from "../../dev/services/metrics-text.ts";
 
 export { parseMetrics };
 
@@ -22,10 +26,7 @@ export function histogramDelta(
 ): HistogramDelta {
   const buckets = new Map<number, number>();
   for (const [series, value] of after) {
-    if (
-      !series.startsWith(`${name}_bucket{`) ||
-      !Object.entries(labels).every(([k, v]) => series.includes(`${k}="${v}"`))
-    )
+    if (!series.startsWith(`${name}_bucket{`) || !hasLabels(series, labels))
       continue;
     const le = /le="([^"]+)"/.exec(series)?.[1] ?? "+Inf";
     const bound = le === "+Inf" ? Infinity : Number(le);

@@ -12,6 +12,13 @@ export function parseMetrics(text: string): Map<string, number> {
   return out;
 }
 
+/** Whether a series ("name{labels}") carries every one of `labels`. */
+export const hasLabels = (
+  series: string,
+  labels: Record<string, string>,
+): boolean =>
+  Object.entries(labels).every(([k, v]) => series.includes(`${k}="${v}"`));
+
 /** The sum of a metric's series whose labels include every one of `labels`. */
 export function sumMetric(
   samples: Map<string, number>,
@@ -21,11 +28,7 @@ export function sumMetric(
   let total = 0;
   for (const [series, value] of samples) {
     if (series !== name && !series.startsWith(`${name}{`)) continue;
-    if (
-      !Object.entries(labels).every(([k, v]) => series.includes(`${k}="${v}"`))
-    )
-      continue;
-    total += value;
+    if (hasLabels(series, labels)) total += value;
   }
   return total;
 }

@@ -57,13 +57,8 @@ function pack(stub: StoredObject): PackedStub {
 
 function unpack<T>(held: Held<T>, name: string, namespace: string): T {
   if (typeof held === "object") return held;
-  const resourceVersion = String(held);
   return stubOf({
-    metadata: {
-      name,
-      namespace,
-      ...(resourceVersion ? { resourceVersion } : {}),
-    },
+    metadata: { name, namespace, resourceVersion: String(held) },
   }) as T;
 }
 
@@ -109,11 +104,17 @@ export class ObjectStore<T extends StoredObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = (ns: string, inNamespace: Map<string, Held<T>> | undefined) =>
-      [...(inNamespace ?? [])].map(([name, held]) => unpack(held, name, ns));
-    if (namespace !== undefined)
-      return all(namespace, this.objects.get(namespace));
-    return [...this.objects].flatMap(([ns, m]) => all(ns, m));
+    // forEach rather than entries(): a reconcile lists its namespace's Canaries, and the operator runs
+    // without V8's optimizing compilers, which would otherwise elide the [name, value] pairs.
+    const out: T[] = [];
+    const add = (inNamespace: Map<string, Held<T>>, ns: string) =>
+      inNamespace.forEach((held, name) => out.push(unpack(held, name, ns)));
+    if (namespace === undefined) this.objects.forEach(add);
+    else {
+      const inNamespace = this.objects.get(namespace);
+      if (inNamespace) add(inNamespace, namespace);
+    }
+    return out;
   }
 
   get size(): number {

@@ -10,13 +10,14 @@ export interface IdleCompactionOptions {
   quietMs: number;
   /** A full, compacting collection (global.gc under --expose-gc). */
   compact: () => void;
-  /**
-   * Watch events (noteEvent) that make a burst: as many as that since the last compaction count as work.
-   * Default 1,000: 50,000 unrelated Secrets arriving left a 5,000-canary operator 23 MiB larger, since no
-   * reconcile followed them; a trickle of them (a real cluster's leases and certificates) must not.
-   */
-  eventBurst?: number;
 }
+
+/**
+ * Watch events since the last compaction that count as work. 50,000 unrelated Secrets arriving left a
+ * 5,000-canary operator 23 MiB larger, since no reconcile followed them; a trickle of events (a real
+ * cluster's leases and certificates) must not wake the compaction.
+ */
+const eventBurst = 1000;
 
 /**
  * noteWork() on every reconcile, noteEvent() on every watch event; one compaction `quietMs` after the
@@ -40,10 +41,10 @@ export class IdleCompaction {
     if (!this.cancel) this.arm(this.options.quietMs);
   }
 
-  /** A watch event that caused no reconcile: work once a burst of them has arrived. */
+  /** Any watch event (those that lead to a reconcile are also noted as work there): a burst is work. */
   noteEvent(): void {
     this.events++;
-    if (this.events >= (this.options.eventBurst ?? 1000)) this.noteWork();
+    if (this.events >= eventBurst) this.noteWork();
   }
 
   stop(): void {
